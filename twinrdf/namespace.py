@@ -76,6 +76,7 @@ class TWIN(DefinedNamespace):
     document: URIRef  # document
     governingBody: URIRef  # governing body
     heldBy: URIRef  # held by
+    historicalContext: URIRef  # historical context
     initiatedBy: URIRef  # initiated by
     involves: URIRef  # involves
     kind: URIRef  # kind
@@ -103,12 +104,14 @@ class TWIN(DefinedNamespace):
     theme: URIRef  # theme
     twinnedWith: URIRef  # twinned with
     wikidata: URIRef  # Wikidata item
+    wikidataStatement: URIRef  # Wikidata statement
 
     # Datatype properties
     countryCode: URIRef  # ISO 3166 code
     date: URIRef  # date
     disputed: URIRef  # disputed
     endDate: URIRef  # end date
+    formerName: URIRef  # former name
     frequency: URIRef  # frequency
     geonamesId: URIRef  # GeoNames ID
     notAfter: URIRef  # not after

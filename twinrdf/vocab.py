@@ -39,7 +39,7 @@ PREFIXES: dict[str, str] = {
     "wgs84": "http://www.w3.org/2003/01/geo/wgs84_pos#",
     "schema": "https://schema.org/",
     "time": "http://www.w3.org/2006/time#",
-    "gn": "https://www.geonames.org/ontology#",
+    "gn": "http://www.geonames.org/ontology#",
     "dbo": "http://dbpedia.org/ontology/",
     "wd": "http://www.wikidata.org/entity/",
     "wdt": "http://www.wikidata.org/prop/direct/",
@@ -76,7 +76,7 @@ SECTION_TITLES = {
     "Datatype": "Datatypes",
     "ConceptScheme": "Concept schemes",
     "Concept": "Concepts",
-    "Other": "Other statements",
+    "Other": "Statements about terms defined elsewhere",
 }
 
 
