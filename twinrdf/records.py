@@ -62,6 +62,10 @@ class Locality:
     note: str | None = None
     sources: list[str] = field(default_factory=list)  # source keys
     origin: Origin | None = None
+    # Added by the converters (issue 4):
+    country_name: str | None = None  # the country as the source wrote it, when no ISO 3166 code fits
+    instance_of: list[str] = field(default_factory=list)  # Wikidata P31 classes (Q-ids), non-deprecated
+    descriptions: list[Name] = field(default_factory=list)  # Wikidata descriptions, per language
 
 
 @dataclass
@@ -70,6 +74,7 @@ class StatusChange:
     date: PartialDate | None = None
     reason: str | None = None
     sources: list[str] = field(default_factory=list)
+    origin: Origin | None = None  # its own row (status_changes.csv), when it has one
 
 
 @dataclass
@@ -78,6 +83,7 @@ class Signing:
     on_behalf_of: str | None = None  # locality or organisation key
     office: str | None = None
     date: PartialDate | None = None
+    origin: Origin | None = None  # its own row (signings.csv), when it has one
 
 
 @dataclass
@@ -203,6 +209,18 @@ class Reject:
 
 
 @dataclass
+class ReviewItem:
+    """A decision of entity resolution a person should check: a merge made on weaker evidence
+    (``merged=True``) or a possible duplicate that was left apart (``merged=False``)."""
+
+    kind: str  # qualifier-dropped | near-duplicate-merged | ambiguous-qualifier | kind-qualifier | ...
+    names: list[str]
+    message: str
+    merged: bool = False
+    origin: Origin | None = None
+
+
+@dataclass
 class RecordSet:
     """Everything one parse produced, plus the rows it rejected and how many it read."""
 
@@ -215,10 +233,12 @@ class RecordSet:
     territorial: list[TerritorialStatus] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
+    review: list[ReviewItem] = field(default_factory=list)  # entity-resolution report (twinrdf.resolve)
 
     def extend(self, other: RecordSet) -> None:
         for name in (
             "sources", "localities", "agreements", "agents", "documents", "activities", "territorial", "rejects",
+            "review",
         ):
             getattr(self, name).extend(getattr(other, name))
         self.rows_read += other.rows_read

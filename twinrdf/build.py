@@ -1,0 +1,964 @@
+"""The one place where records become triples.
+
+Every converter (the twinrdf tables, Wikipedia lists, Wikidata JSON, WDQS results) parses its
+source into a :class:`twinrdf.records.RecordSet` and calls :func:`build`; IRIs, pair merging,
+dates with precision, language tags, provenance and the checks against the vocabulary therefore
+behave the same for every source.
+
+Public API (stable; issue 4's converters build on it)::
+
+    from twinrdf.build import build, BuildResult, BuildSummary, DEFAULT_BASE
+    result = build(records, base_iri=DEFAULT_BASE, graph_per_source=False, provenance=None)
+    result.quads      # list[pyoxigraph.Quad], deduplicated, in a deterministic order
+    result.summary    # BuildSummary: localities, agreements, merged_pairs, one_sided_pairs,
+                      #   triples, rows_read, rows_output, rows_rejected
+    result.rejects    # list[Reject]: the parser's rejects followed by the builder's own
+
+What the builder does:
+
+- **IRIs** come from :mod:`twinrdf.iris` (docs/identifiers.md): ``<base>locality/<slug>``,
+  ``<base>agreement/<slug>`` and so on; sub-nodes (geometry, status change, signing, listing)
+  hang under their parent's IRI. No blank nodes, so outputs diff cleanly.
+- **Records with the same key merge** (a locality that many rows mention becomes one node):
+  lists are united in order, and a single value is taken from the first record that has one,
+  records taken in input order (file, line).
+- **Agreements merge per set of partners**: records with the same partner set become one node
+  unless they carry distinct explicit keys (then they are distinct agreements, such as a 1942
+  solidarity link and a later twinning of the same pair). Keyless records join the one keyed
+  agreement of their partner set if there is exactly one, else a node minted from the sorted
+  partner keys. Each side's ``Listing`` is kept with its source. ``merged_pairs`` counts
+  agreement nodes made from two or more records; ``one_sided_pairs`` counts agreement nodes
+  that have listings and are listed by only one partner.
+- **Checks**: a value outside the vocabulary (kind, status, purpose, scope, role, ...) or a
+  reference to an unknown or rejected record rejects the record (a ``Reject`` naming the file,
+  line, column = record field, value and the allowed values); references are re-checked until
+  nothing changes, so a row that refers to a rejected row is rejected too.
+- **Countries**: ``country`` may be the key of a locality, the ``country_code`` of one, or an
+  ISO 3166-1 alpha-2 code; an unknown code of the latter kind becomes ``<base>country/<CODE>``
+  (a ``twin:Country`` labelled from pycountry).
+- **Triples**: scope -> ``rdf:type twin:Locality, twin:<Scope>``; names -> ``rdfs:label`` (first)
+  and ``skos:altLabel`` with their language tags; dates -> ``xsd:gYear``/``xsd:gYearMonth``/
+  ``xsd:date`` per :class:`twinrdf.dates.PartialDate`; coordinates -> ``wgs84:lat``/``wgs84:long``
+  as ``xsd:decimal`` and a GeoSPARQL geometry ``<locality>/geometry`` with ``geo:asWKT
+  "POINT(lon lat)"``; ``twin:twinnedWith`` both ways between the partners of each agreement;
+  sources -> ``prov:wasDerivedFrom`` ``twin:Source`` nodes; status history -> ``twin:statusChange``
+  nodes (when ``status`` is not given, the latest dated change gives it).
+- With ``graph_per_source`` each record's triples go to the named graph
+  ``<base>graph/<file name>`` of the file it was read from (records without an origin, and
+  auto-minted countries, stay in the default graph).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+import pyoxigraph as ox
+
+from twinrdf import concepts, iris
+from twinrdf.dates import PartialDate
+from twinrdf.iris import DEFAULT_BASE
+from twinrdf.records import (
+    Activity,
+    Agent,
+    Agreement,
+    Document,
+    Locality,
+    Origin,
+    RecordSet,
+    Reject,
+    Signing,
+    Source,
+    StatusChange,
+    TerritorialStatus,
+)
+from twinrdf.resources import VOCAB_NS
+
+__all__ = ["DEFAULT_BASE", "PREFIXES", "BuildResult", "BuildSummary", "build", "term_to_rdflib"]
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+WGS84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+GEO = "http://www.opengis.net/ont/geosparql#"
+WD = "http://www.wikidata.org/entity/"
+WDS = "http://www.wikidata.org/entity/statement/"
+
+PREFIXES = {
+    "twin": VOCAB_NS,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCT,
+    "prov": PROV,
+    "foaf": FOAF,
+    "wgs84": WGS84,
+    "geo": GEO,
+    "wd": WD,
+}
+
+_N = ox.NamedNode
+TYPE = _N(RDF + "type")
+LABEL = _N(RDFS + "label")
+ALT = _N(SKOS + "altLabel")
+NOTE = _N(SKOS + "note")
+TITLE = _N(DCT + "title")
+DESCRIPTION = _N(DCT + "description")
+PUBLISHER = _N(DCT + "publisher")
+DERIVED = _N(PROV + "wasDerivedFrom")
+PAGE = _N(FOAF + "page")
+LAT = _N(WGS84 + "lat")
+LONG = _N(WGS84 + "long")
+HAS_GEOMETRY = _N(GEO + "hasGeometry")
+AS_WKT = _N(GEO + "asWKT")
+GEOMETRY = _N(GEO + "Geometry")
+WKT = _N(GEO + "wktLiteral")
+DECIMAL = _N(XSD + "decimal")
+BOOLEAN = _N(XSD + "boolean")
+NNI = _N(XSD + "nonNegativeInteger")
+ANYURI = _N(XSD + "anyURI")
+DATETYPES = {dt: _N(dt) for dt in (XSD + "gYear", XSD + "gYearMonth", XSD + "date")}
+TRUE = ox.Literal("true", datatype=BOOLEAN)
+
+
+def _twin(name: str) -> ox.NamedNode:
+    return _N(VOCAB_NS + name)
+
+
+class _T:
+    """twin: terms used here (each must exist in ontology/twin.ttl; tests/test_build.py checks)."""
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        node = _twin(name)
+        setattr(self, name, node)
+        return node
+
+
+T = _T()
+
+
+@dataclass
+class BuildSummary:
+    """What one build produced (rows_* count input rows by (file, line))."""
+
+    localities: int = 0
+    agreements: int = 0
+    merged_pairs: int = 0
+    one_sided_pairs: int = 0
+    triples: int = 0
+    rows_read: int = 0
+    rows_output: int = 0
+    rows_rejected: int = 0
+
+
+@dataclass
+class BuildResult:
+    quads: list[ox.Quad]
+    summary: BuildSummary
+    rejects: list[Reject] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _date(d: PartialDate) -> ox.Literal:
+    return ox.Literal(str(d), datatype=DATETYPES[d.datatype])
+
+
+def _decimal_text(x: float) -> str:
+    s = format(Decimal(repr(float(x))), "f")
+    return s if "." in s else s + ".0"
+
+
+def _lit(text: str, lang: str | None = None) -> ox.Literal:
+    return ox.Literal(text, language=lang) if lang else ox.Literal(text)
+
+
+def term_to_rdflib(term: Any) -> Any:
+    """A pyoxigraph term as the equal rdflib term (for the rdflib plugin and JSON-LD output)."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value, datatype=None if dt == XSD + "string" else URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _merge_into(target: Any, other: Any) -> None:
+    """Lists united in order, single values from the first record that has one."""
+    for f in fields(target):
+        if f.name in ("key", "origin"):
+            continue
+        a, b = getattr(target, f.name), getattr(other, f.name)
+        if isinstance(a, list):
+            for item in b:
+                if item not in a:
+                    a.append(item)
+        elif isinstance(a, bool):
+            setattr(target, f.name, a or b)
+        elif a is None and b is not None:
+            setattr(target, f.name, b)
+
+
+def _copy(rec: Any) -> Any:
+    """A copy whose lists can be changed without touching the caller's record."""
+    return type(rec)(**{f.name: (list(v) if isinstance(v := getattr(rec, f.name), list) else v)
+                        for f in fields(rec)})
+
+
+def _order(origin: Origin | None, index: int) -> tuple:
+    return (0, origin.file, origin.line, index) if origin else (1, "", 0, index)
+
+
+class _Rejector:
+    def __init__(self) -> None:
+        self.rejects: list[Reject] = []
+
+    def add(self, origins: Iterable[Origin | None], column: str | None, value: Any, reason: str) -> None:
+        text = None if value is None else (value if isinstance(value, str) else str(value))
+        got = False
+        for o in origins:
+            if o is not None:
+                self.rejects.append(Reject(o.file, o.line, reason, column=o.column or column, value=text))
+                got = True
+        if not got:
+            self.rejects.append(Reject("", 0, reason, column=column, value=text))
+
+
+# ----------------------------------------------------------------------------- build
+
+
+class _Builder:
+    def __init__(self, records: RecordSet, base: str, graph_per_source: bool) -> None:
+        self.records = records
+        self.base = iris.check_base(base)
+        self.per_source = graph_per_source
+        self.rej = _Rejector()
+        self.quads: list[ox.Quad] = []
+        self.pending: list[ox.Quad] = []
+        self.graph: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+        self._iri_cache: dict[tuple[str, str], ox.NamedNode] = {}
+        self._graph_cache: dict[str, ox.NamedNode] = {}
+        self.emitted_rows: set[tuple[str, int]] = set()
+
+    # -- terms
+    def node(self, kind: str, key: str) -> ox.NamedNode:
+        k = (kind, key)
+        n = self._iri_cache.get(k)
+        if n is None:
+            n = self._iri_cache[k] = _N(iris.mint(self.base, kind, key))
+        return n
+
+    def set_graph(self, origin: Origin | None) -> None:
+        if self.per_source and origin is not None:
+            g = self._graph_cache.get(origin.file)
+            if g is None:
+                g = self._graph_cache[origin.file] = _N(iris.graph_iri(self.base, origin.file))
+            self.graph = g
+        else:
+            self.graph = ox.DefaultGraph()
+
+    def emit(self, s: ox.NamedNode, p: ox.NamedNode, o: Any) -> None:
+        self.quads.append(ox.Quad(s, p, o, self.graph))
+
+    def sub(self, s: ox.NamedNode, p: ox.NamedNode, o: Any) -> None:
+        """A triple about a sub-node, held back so that each subject's triples stay together."""
+        self.pending.append(ox.Quad(s, p, o, self.graph))
+
+    def flush(self) -> None:
+        self.quads.extend(self.pending)
+        self.pending.clear()
+
+    def row(self, origin: Origin | None) -> None:
+        if origin is not None:
+            self.emitted_rows.add((origin.file, origin.line))
+
+    # -- merging records with the same key
+    def _dedupe(self, items: list[Any], kind: str) -> tuple[list[Any], dict[int, list[Origin | None]]]:
+        by_key: dict[str, Any] = {}
+        origins: dict[int, list[Origin | None]] = {}
+        indexed = sorted(enumerate(items), key=lambda p: _order(p[1].origin, p[0]))
+        for _, rec in indexed:
+            first = by_key.get(rec.key)
+            if first is None:
+                clone = _copy(rec)  # merging never mutates the caller's records
+                by_key[rec.key] = clone
+                origins[id(clone)] = [rec.origin]
+            else:
+                _merge_into(first, rec)
+                origins[id(first)].append(rec.origin)
+        return [by_key[k] for k in sorted(by_key)], origins
+
+    # -- the run
+    def run(self, provenance: dict | None) -> BuildResult:
+        r = self.records
+        localities, loc_origins = self._dedupe(r.localities, "locality")
+        agents, agent_origins = self._dedupe(r.agents, "agent")
+        sources, src_origins = self._dedupe(r.sources, "source")
+        documents, doc_origins = self._dedupe(r.documents, "document")
+        activities, act_origins = self._dedupe(r.activities, "activity")
+        territorial, ter_origins = self._dedupe(r.territorial, "territorial")
+        agreements = sorted(enumerate(r.agreements), key=lambda p: _order(p[1].origin, p[0]))
+        agreements_l = [_copy(a) for _, a in agreements]
+
+        self.loc_keys = {x.key for x in localities}
+        self.agent_keys = {x.key for x in agents}
+        self.src_keys = {x.key for x in sources}
+        self.doc_keys = {x.key for x in documents}
+        self.code_index: dict[str, str] = {}
+        for x in localities:
+            if x.country_code:
+                self.code_index.setdefault(x.country_code.upper(), x.key)
+        self.auto_countries: dict[str, str] = {}
+
+        # agreement keys: one partner set per key
+        self.agr_keys: set[str] = set()
+        key_partners: dict[str, frozenset[str]] = {}
+        agr_ok: list[Agreement] = []
+        for a in agreements_l:
+            if a.key is not None:
+                ps = frozenset(a.partners)
+                prev = key_partners.setdefault(a.key, ps)
+                if prev != ps:
+                    self.rej.add([a.origin], "partners", "|".join(a.partners),
+                                 f"agreement id {a.key!r} is already used with partners "
+                                 f"{'|'.join(sorted(prev))}")
+                    continue
+                self.agr_keys.add(a.key)
+            agr_ok.append(a)
+
+        checks: list[tuple[list[Any], Callable[[Any], list[tuple[str, Any, str]]], set[str] | None, dict]] = [
+            (localities, self.check_locality, self.loc_keys, loc_origins),
+            (agents, self.check_agent, self.agent_keys, agent_origins),
+            (sources, lambda s: [], self.src_keys, src_origins),
+            (documents, self.check_document, self.doc_keys, doc_origins),
+            (agr_ok, self.check_agreement, None, {}),
+            (activities, self.check_activity, None, act_origins),
+            (territorial, self.check_territorial, None, ter_origins),
+        ]
+        rejected: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for items, check, keys, origins in checks:
+                for rec in items:
+                    if id(rec) in rejected:
+                        continue
+                    problems = check(rec)
+                    if problems:
+                        rejected.add(id(rec))
+                        changed = True
+                        for column, value, reason in problems:
+                            self.rej.add(origins.get(id(rec), [rec.origin]), column, value, reason)
+                        if keys is not None:
+                            keys.discard(rec.key)
+                        elif isinstance(rec, Agreement) and rec.key is not None:
+                            if not any(o.key == rec.key and id(o) not in rejected for o in agr_ok):
+                                self.agr_keys.discard(rec.key)
+
+        def keep(items: list[Any]) -> list[Any]:
+            return [x for x in items if id(x) not in rejected]
+
+        localities, agents, sources = keep(localities), keep(agents), keep(sources)
+        documents, activities, territorial = keep(documents), keep(activities), keep(territorial)
+        groups = self.group_agreements(keep(agr_ok))
+
+        # precomputed links that belong in the locality blocks
+        twins: dict[str, set[str]] = defaultdict(set)
+        for _, members, _ in groups:
+            partners = sorted(set(members[0].partners))
+            for p in partners:
+                twins[p].update(q for q in partners if q != p)
+        statuses: dict[str, list[str]] = defaultdict(list)
+        for t in territorial:
+            statuses[t.locality].append(t.key)
+
+        summary = BuildSummary()
+        for loc in localities:
+            self.emit_locality(loc, loc_origins[id(loc)], twins.get(loc.key, ()), statuses.get(loc.key, ()))
+        self.emit_auto_countries()
+        for ag in agents:
+            self.emit_agent(ag, agent_origins[id(ag)])
+        for s in sources:
+            self.emit_source(s, src_origins[id(s)])
+        for d in documents:
+            self.emit_document(d, doc_origins[id(d)])
+        for iri, members, key in groups:
+            self.emit_agreement(iri, members, key)
+            if len(members) > 1:
+                summary.merged_pairs += 1
+            listed_by = {li.listed_by for m in members for li in m.listings}
+            if listed_by and len(listed_by) < 2:
+                summary.one_sided_pairs += 1
+        for act in activities:
+            self.emit_activity(act, act_origins[id(act)])
+        for t in territorial:
+            self.emit_territorial(t, ter_origins[id(t)])
+        if provenance:
+            self.emit_provenance(provenance)
+
+        quads = list(dict.fromkeys(self.quads))
+        rejects = list(r.rejects) + self.rej.rejects
+        rejected_rows = {(x.file, x.line) for x in rejects if x.file}
+        summary.localities = len(localities) + len(self.auto_countries)
+        summary.agreements = len(groups)
+        summary.triples = len(quads)
+        summary.rows_read = r.rows_read
+        summary.rows_rejected = len(rejected_rows)
+        summary.rows_output = len(self.emitted_rows - rejected_rows)
+        return BuildResult(quads=quads, summary=summary, rejects=rejects)
+
+    # ------------------------------------------------------------------ checks
+    def _concept(self, out: list, column: str, name: str, value: str | None) -> None:
+        if value is not None and concepts.normalise(name, value) is None:
+            out.append((column, value, f"unknown {column.replace('_', ' ')} {value!r}: "
+                                       f"expected {concepts.describe(name)}"))
+
+    def _ref(self, out: list, column: str, what: str, keys: set[str], values: Iterable[str | None]) -> None:
+        for v in values:
+            if v is not None and v not in keys:
+                out.append((column, v, f"unknown {what} id {v!r} in {column} "
+                                       f"(no accepted {what} has this id)"))
+
+    def _ref_any(self, out: list, column: str, values: Iterable[str | None]) -> None:
+        for v in values:
+            if v is not None and v not in self.loc_keys and v not in self.agent_keys:
+                out.append((column, v, f"unknown locality or agent id {v!r} in {column}"))
+
+    def _country(self, out: list, column: str, value: str | None) -> None:
+        if value is not None and self.resolve_country(value) is None:
+            out.append((column, value, f"unknown country {value!r} in {column}: expected the id of a "
+                                       "locality or an ISO 3166-1 alpha-2 code"))
+
+    def resolve_country(self, value: str) -> ox.NamedNode | None:
+        if value in self.loc_keys:
+            return self.node("locality", value)
+        code = value.upper()
+        if code in self.code_index and self.code_index[code] in self.loc_keys:
+            return self.node("locality", self.code_index[code])
+        if code in self.auto_countries:
+            return self.node("country", code)
+        import pycountry
+
+        if len(code) == 2 and (c := pycountry.countries.get(alpha_2=code)) is not None:
+            self.auto_countries[code] = c.name
+            return self.node("country", code)
+        return None
+
+    def _wikidata(self, out: list, value: str | None) -> None:
+        if value is not None and not (value[:1] == "Q" and value[1:].isdigit() and value[1:2] != "0"):
+            out.append(("wikidata", value, f"not a Wikidata item id: {value!r} (expected Q and digits)"))
+
+    def check_locality(self, x: Locality) -> list:
+        out: list = []
+        self._concept(out, "scope", "scope", x.scope)
+        self._country(out, "country", x.country)
+        self._ref(out, "parent", "locality", self.loc_keys, [x.parent])
+        self._ref(out, "governing_body", "agent", self.agent_keys, [x.governing_body])
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        self._wikidata(out, x.wikidata)
+        if not x.names:
+            out.append(("name", None, "a locality needs a name"))
+        if (x.lat is None) != (x.lon is None):
+            out.append(("lat" if x.lat is None else "lon", None, "give both lat and lon, or neither"))
+        return out
+
+    def check_agent(self, x: Agent) -> list:
+        out: list = []
+        self._concept(out, "kind", "agent_kind", x.kind)
+        self._country(out, "country", x.country)
+        for role in x.roles:
+            self._concept(out, "roles", "role", role)
+        self._ref(out, "parent", "agent", self.agent_keys, [x.parent])
+        self._ref(out, "collaborates_with", "agent", self.agent_keys, x.collaborates_with)
+        self._ref(out, "located_in", "locality", self.loc_keys, [x.located_in])
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        self._wikidata(out, x.wikidata)
+        return out
+
+    def check_document(self, x: Document) -> list:
+        out: list = []
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        return out
+
+    def check_agreement(self, x: Agreement) -> list:
+        out: list = []
+        if len(set(x.partners)) < 2:
+            out.append(("partners", "|".join(x.partners), "an agreement needs two or more distinct partners"))
+        self._ref(out, "partners", "locality", self.loc_keys, x.partners)
+        self._concept(out, "kind", "agreement_kind", x.kind)
+        self._concept(out, "status", "status", x.status)
+        for p in x.purposes:
+            self._concept(out, "purposes", "purpose", p)
+        self._ref(out, "documents", "document", self.doc_keys, x.documents)
+        self._ref(out, "held_by", "agent", self.agent_keys, x.held_by)
+        self._ref(out, "coordinated_by", "agent", self.agent_keys, x.coordinated_by)
+        self._ref(out, "initiated_by", "agent", self.agent_keys, x.initiated_by)
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        for li in x.listings:
+            self._ref(out, "listings", "locality", self.loc_keys, [li.listed_by, li.listed_partner])
+            self._ref(out, "listings", "source", self.src_keys, [li.source])
+        # nested rows with an origin of their own are rejected on their own; others reject the agreement
+        for sc in list(x.status_changes):
+            sub: list = []
+            self._concept(sub, "status", "status", sc.status)
+            self._ref(sub, "sources", "source", self.src_keys, sc.sources)
+            if sub and sc.origin is not None:
+                x.status_changes.remove(sc)
+                for column, value, reason in sub:
+                    self.rej.add([sc.origin], column, value, reason)
+            else:
+                out.extend(sub)
+        for sg in list(x.signings):
+            sub = []
+            self._ref(sub, "person", "agent", self.agent_keys, [sg.person])
+            self._ref_any(sub, "on_behalf_of", [sg.on_behalf_of])
+            if sub and sg.origin is not None:
+                x.signings.remove(sg)
+                for column, value, reason in sub:
+                    self.rej.add([sg.origin], column, value, reason)
+            else:
+                out.extend(sub)
+        return out
+
+    def check_activity(self, x: Activity) -> list:
+        out: list = []
+        self._concept(out, "kind", "activity_kind", x.kind)
+        self._ref(out, "involves", "locality", self.loc_keys, x.involves)
+        self._ref(out, "participants", "agent", self.agent_keys, x.participants)
+        self._ref(out, "agreement", "agreement", self.agr_keys, [x.agreement])
+        for p in x.purposes:
+            self._concept(out, "purposes", "purpose", p)
+        for p in x.themes:
+            self._concept(out, "themes", "purpose", p)
+        self._ref_any(out, "sender", [x.sender])
+        self._ref_any(out, "recipient", [x.recipient])
+        self._ref(out, "commemorates", "locality", self.loc_keys, [x.commemorates])
+        self._ref(out, "located_in", "locality", self.loc_keys, [x.located_in])
+        self._concept(out, "commemoration_form", "commemoration_form", x.commemoration_form)
+        self._ref(out, "company", "agent", self.agent_keys, [x.company])
+        self._ref(out, "chamber", "agent", self.agent_keys, [x.chamber])
+        self._ref(out, "initiated_by", "agent", self.agent_keys, x.initiated_by)
+        self._ref(out, "coordinated_by", "agent", self.agent_keys, x.coordinated_by)
+        self._country(out, "country", x.country)
+        self._ref(out, "according_to", "agent", self.agent_keys, [x.according_to])
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        return out
+
+    def check_territorial(self, x: TerritorialStatus) -> list:
+        out: list = []
+        self._concept(out, "kind", "territorial_kind", x.kind)
+        self._ref(out, "locality", "locality", self.loc_keys, [x.locality])
+        self._ref(out, "recognised_by", "locality", self.loc_keys, [x.recognised_by])
+        self._ref(out, "recognised_as_part_of", "locality", self.loc_keys, [x.recognised_as_part_of])
+        self._concept(out, "basis", "basis", x.basis)
+        self._ref(out, "controlled_by", "agent", self.agent_keys, x.controlled_by)
+        self._ref(out, "sources", "source", self.src_keys, x.sources)
+        return out
+
+    # ------------------------------------------------------------------ agreements
+    def group_agreements(self, agreements: list[Agreement]) -> list[tuple[str, list[Agreement], str | None]]:
+        """(IRI, member records in input order, key) per agreement node, sorted by IRI."""
+        by_set: dict[frozenset[str], list[Agreement]] = defaultdict(list)
+        for a in agreements:
+            by_set[frozenset(a.partners)].append(a)
+        nodes: dict[str, tuple[list[Agreement], str | None]] = {}
+        for ps, members in by_set.items():
+            keys = sorted({a.key for a in members if a.key is not None})
+            keyless = [a for a in members if a.key is None]
+            for k in keys:
+                nodes[iris.agreement_iri(self.base, k, ps)] = ([a for a in members if a.key == k], k)
+            if keyless:
+                if len(keys) == 1:
+                    iri = iris.agreement_iri(self.base, keys[0], ps)
+                    merged = nodes[iri][0] + keyless
+                    nodes[iri] = (merged, keys[0])
+                else:
+                    iri = iris.agreement_iri(self.base, None, ps)
+                    if iri in nodes:  # an explicit key spelled like the partner set: keep both apart
+                        iri = iri + "-" + iris.short_hash("keyless")
+                    nodes[iri] = (keyless, None)
+        out = []
+        for iri in sorted(nodes):
+            members, key = nodes[iri]
+            members = sorted(members, key=lambda a: _order(a.origin, 0))
+            out.append((iri, members, key))
+        return out
+
+    # ------------------------------------------------------------------ emitters
+    def _common(self, s: ox.NamedNode, sources: Iterable[str], note: str | None = None) -> None:
+        for k in sources:
+            self.emit(s, DERIVED, self.node("source", k))
+        if note:
+            self.emit(s, NOTE, _lit(note))
+
+    def _names(self, s: ox.NamedNode, names: list) -> None:
+        seen: set = set()
+        first = True
+        for text, lang in names:
+            if (text, lang) in seen:
+                continue
+            seen.add((text, lang))
+            self.emit(s, LABEL if first else ALT, _lit(text, lang))
+            first = False
+
+    def _rows(self, origins: Iterable[Origin | None]) -> None:
+        for o in origins:
+            self.row(o)
+
+    def emit_locality(
+        self, x: Locality, origins: list, twins: Iterable[str], statuses: Iterable[str]
+    ) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("locality", x.key)
+        self.emit(s, TYPE, T.Locality)
+        if x.scope:
+            self.emit(s, TYPE, _twin(concepts.normalise("scope", x.scope)))
+        self._names(s, x.names)
+        if x.country:
+            self.emit(s, T.country, self.resolve_country(x.country))
+        if x.country_code:
+            self.emit(s, T.countryCode, ox.Literal(x.country_code))
+        if x.parent:
+            self.emit(s, T.administrativeParent, self.node("locality", x.parent))
+        if x.lat is not None and x.lon is not None:
+            lat, lon = _decimal_text(x.lat), _decimal_text(x.lon)
+            self.emit(s, LAT, ox.Literal(lat, datatype=DECIMAL))
+            self.emit(s, LONG, ox.Literal(lon, datatype=DECIMAL))
+            g = _N(s.value + "/geometry")
+            self.emit(s, HAS_GEOMETRY, g)
+            self.sub(g, TYPE, GEOMETRY)
+            self.sub(g, AS_WKT, ox.Literal(f"POINT({lon} {lat})", datatype=WKT))
+        if x.population is not None:
+            self.emit(s, T.population, ox.Literal(str(x.population), datatype=NNI))
+        if x.population_date:
+            self.emit(s, T.populationDate, _date(x.population_date))
+        if x.wikidata:
+            self.emit(s, T.wikidata, _N(WD + x.wikidata))
+        if x.geonames:
+            self.emit(s, T.geonamesId, ox.Literal(x.geonames))
+        if x.governing_body:
+            self.emit(s, T.governingBody, self.node("agent", x.governing_body))
+        if x.disputed:
+            self.emit(s, T.disputed, TRUE)
+        for other in sorted(twins):
+            self.emit(s, T.twinnedWith, self.node("locality", other))
+        for key in sorted(statuses):
+            self.emit(s, T.territorialStatus, self.node("territorial", key))
+        self._common(s, x.sources, x.note)
+        self.flush()
+
+    def emit_auto_countries(self) -> None:
+        self.set_graph(None)
+        for code in sorted(self.auto_countries):
+            s = self.node("country", code)
+            self.emit(s, TYPE, T.Locality)
+            self.emit(s, TYPE, T.Country)
+            self.emit(s, LABEL, _lit(self.auto_countries[code], "en"))
+            self.emit(s, T.countryCode, ox.Literal(code))
+
+    def emit_agent(self, x: Agent, origins: list) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("agent", x.key)
+        kind = concepts.normalise("agent_kind", x.kind)
+        self.emit(s, TYPE, T.Agent)
+        self.emit(s, TYPE, _twin(kind))
+        if kind != "Person":
+            self.emit(s, TYPE, T.Organisation)
+        self._names(s, x.names)
+        if x.office:
+            self.emit(s, T.office, _lit(x.office))
+        if x.country:
+            self.emit(s, T.country, self.resolve_country(x.country))
+        for role in x.roles:
+            self.emit(s, T.role, _twin(concepts.normalise("role", role)))
+        if x.parent:
+            self.emit(s, T.subOrganisationOf, self.node("agent", x.parent))
+        for other in x.collaborates_with:
+            o = self.node("agent", other)
+            self.emit(s, T.collaboratesWith, o)
+            self.emit(o, T.collaboratesWith, s)
+        if x.located_in:
+            self.emit(s, T.locatedIn, self.node("locality", x.located_in))
+        if x.wikidata:
+            self.emit(s, T.wikidata, _N(WD + x.wikidata))
+        if x.description:
+            self.emit(s, DESCRIPTION if kind == "Person" else T.orgDescription, _lit(x.description))
+        self._common(s, x.sources)
+
+    def emit_source(self, x: Source, origins: list) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("source", x.key)
+        self.emit(s, TYPE, T.Source)
+        if x.title:
+            self.emit(s, TITLE, _lit(x.title))
+        if x.url:
+            self.emit(s, T.url, ox.Literal(x.url, datatype=ANYURI))
+        if x.reference_number:
+            self.emit(s, T.referenceNumber, _lit(x.reference_number))
+        if x.retrieved:
+            self.emit(s, T.retrieved, _date(x.retrieved))
+        if x.quotation:
+            self.emit(s, T.quotation, _lit(x.quotation))
+        if x.publisher:
+            self.emit(s, PUBLISHER, _lit(x.publisher))
+
+    def emit_document(self, x: Document, origins: list) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("document", x.key)
+        self.emit(s, TYPE, T.Document)
+        if x.title:
+            self.emit(s, TITLE, _lit(x.title))
+        if x.url:
+            self.emit(s, PAGE, _N(x.url))
+        if x.date:
+            self.emit(s, T.date, _date(x.date))
+        if x.description:
+            self.emit(s, DESCRIPTION, _lit(x.description))
+        self._common(s, x.sources)
+
+    def emit_agreement(self, iri: str, members: list[Agreement], key: str | None) -> None:
+        head = members[0]
+        merged = Agreement(key=key, partners=list(head.partners))
+        merged.listings = []
+        for m in members:
+            _merge_into(merged, m)
+        self.set_graph(head.origin)
+        for m in members:
+            self.row(m.origin)
+        s = _N(iri)
+        self.emit(s, TYPE, T.TwinningAgreement)
+        for p in sorted(set(merged.partners)):
+            self.emit(s, T.partner, self.node("locality", p))
+        if merged.kind:
+            self.emit(s, T.kind, _twin(concepts.normalise("agreement_kind", merged.kind)))
+        status = merged.status
+        changes = self._status_changes(merged.status_changes)
+        if status is None:
+            dated = [c for c in changes if c.date is not None]
+            if dated:
+                status = max(dated, key=lambda c: c.date.latest()).status
+        if status:
+            self.emit(s, T.status, _twin(concepts.normalise("status", status)))
+        for name, d in (("signingDate", merged.signing_date), ("startDate", merged.start_date),
+                        ("endDate", merged.end_date)):
+            if d:
+                self.emit(s, _twin(name), _date(d))
+        for p in merged.purposes:
+            self.emit(s, T.purpose, _twin(concepts.normalise("purpose", p)))
+        for k in merged.documents:
+            self.emit(s, T.document, self.node("document", k))
+        for k in merged.held_by:
+            self.emit(s, T.heldBy, self.node("agent", k))
+        for k in merged.coordinated_by:
+            self.emit(s, T.coordinatedBy, self.node("agent", k))
+        for k in merged.initiated_by:
+            self.emit(s, T.initiatedBy, self.node("agent", k))
+        if merged.label:
+            self.emit(s, LABEL, _lit(merged.label))
+        if merged.wikidata_statement:
+            self.emit(s, DERIVED, _N(WDS + merged.wikidata_statement.replace("$", "-")))
+        self._common(s, merged.sources, merged.note)
+        default_graph = self.graph
+        # status history
+        used: set[str] = set()
+        for c in changes:
+            base = f"{iri}/status-change/{concepts.normalise('status', c.status)}-{c.date or 'undated'}"
+            n, i = base, 2
+            while n in used:
+                n, i = f"{base}-{i}", i + 1
+            used.add(n)
+            if c.origin:
+                self.set_graph(c.origin)
+            self.row(c.origin)
+            node = _N(n)
+            self.emit(s, T.statusChange, node)
+            self.sub(node, TYPE, T.StatusChange)
+            self.sub(node, T.status, _twin(concepts.normalise("status", c.status)))
+            if c.date:
+                self.sub(node, T.date, _date(c.date))
+            if c.reason:
+                self.sub(node, T.reason, _lit(c.reason))
+            for k in c.sources:
+                self.sub(node, DERIVED, self.node("source", k))
+            self.graph = default_graph
+        # signings, one node per signatory
+        by_person: dict[str, Signing] = {}
+        for sg in merged.signings:
+            if sg.person in by_person:
+                _merge_into(by_person[sg.person], sg)
+            else:
+                by_person[sg.person] = Signing(sg.person, sg.on_behalf_of, sg.office, sg.date, sg.origin)
+        for person in sorted(by_person):
+            sg = by_person[person]
+            if sg.origin:
+                self.set_graph(sg.origin)
+            self.row(sg.origin)
+            node = _N(f"{iri}/signing/{iris.slug(person)}")
+            self.emit(s, T.signing, node)
+            self.sub(node, TYPE, T.Signing)
+            self.sub(node, T.signatory, self.node("agent", person))
+            if sg.on_behalf_of:
+                kind = "locality" if sg.on_behalf_of in self.loc_keys else "agent"
+                self.sub(node, T.onBehalfOf, self.node(kind, sg.on_behalf_of))
+            if sg.office:
+                self.sub(node, T.office, _lit(sg.office))
+            if sg.date:
+                self.sub(node, T.date, _date(sg.date))
+            self.graph = default_graph
+        # listings: each side's assertion, with its source
+        seen: set[tuple] = set()
+        for m in members:
+            for li in m.listings:
+                k = (li.listed_by, li.listed_partner, li.source)
+                if k in seen:
+                    continue
+                seen.add(k)
+                self.set_graph(li.origin or m.origin)
+                tail = f"{iris.slug(li.listed_by)}--{iris.slug(li.listed_partner)}"
+                if li.source:
+                    tail += f"--{iris.slug(li.source)}"
+                node = _N(f"{iri}/listing/{tail}")
+                self.emit(s, T.listing, node)
+                self.sub(node, TYPE, T.Listing)
+                self.sub(node, T.listedBy, self.node("locality", li.listed_by))
+                self.sub(node, T.listedPartner, self.node("locality", li.listed_partner))
+                if li.source:
+                    self.sub(node, DERIVED, self.node("source", li.source))
+        self.graph = default_graph
+        self.flush()
+
+    @staticmethod
+    def _status_changes(changes: list[StatusChange]) -> list[StatusChange]:
+        """One per (status, date), sources united, sorted by date then status."""
+        by: dict[tuple, StatusChange] = {}
+        for c in changes:
+            k = (concepts.normalise("status", c.status), c.date)
+            if k in by:
+                _merge_into(by[k], c)
+            else:
+                by[k] = StatusChange(c.status, c.date, c.reason, list(c.sources), c.origin)
+        return sorted(by.values(), key=lambda c: (c.date.earliest() if c.date else (10**6, 0, 0),
+                                                  c.date.precision if c.date else "", c.status))
+
+    def emit_activity(self, x: Activity, origins: list) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("activity", x.key)
+        kind = concepts.normalise("activity_kind", x.kind)
+        self.emit(s, TYPE, _twin(kind))
+        if kind != "HistoricalEvent":
+            self.emit(s, TYPE, T.DiplomacyActivity)
+        if x.label:
+            self.emit(s, LABEL, _lit(x.label))
+        if x.description:
+            self.emit(s, DESCRIPTION, _lit(x.description))
+        for name, d in (("date", x.date), ("startDate", x.start_date), ("endDate", x.end_date),
+                        ("notBefore", x.not_before), ("notAfter", x.not_after)):
+            if d:
+                self.emit(s, _twin(name), _date(d))
+        if x.period_label:
+            self.emit(s, T.periodLabel, _lit(x.period_label))
+        if x.frequency:
+            self.emit(s, T.frequency, _lit(x.frequency))
+        for k in x.involves:
+            self.emit(s, T.involves, self.node("locality", k))
+        for k in x.participants:
+            self.emit(s, T.participant, self.node("agent", k))
+        if x.agreement:
+            self.emit(s, T.relatedAgreement, self.node("agreement", x.agreement))
+        for p in x.purposes:
+            self.emit(s, T.purpose, _twin(concepts.normalise("purpose", p)))
+        for p in x.themes:
+            self.emit(s, T.theme, _twin(concepts.normalise("purpose", p)))
+        for pred, v in ((T.sender, x.sender), (T.recipient, x.recipient)):
+            if v:
+                self.emit(s, pred, self.node("locality" if v in self.loc_keys else "agent", v))
+        if x.commemorates:
+            self.emit(s, T.commemorates, self.node("locality", x.commemorates))
+        if x.located_in:
+            self.emit(s, T.locatedIn, self.node("locality", x.located_in))
+        if x.commemoration_form:
+            form = concepts.normalise("commemoration_form", x.commemoration_form)
+            self.emit(s, T.commemorationForm, _twin(form))
+        if x.company:
+            self.emit(s, T.company, self.node("agent", x.company))
+        if x.chamber:
+            self.emit(s, T.chamber, self.node("agent", x.chamber))
+        for k in x.initiated_by:
+            self.emit(s, T.initiatedBy, self.node("agent", k))
+        for k in x.coordinated_by:
+            self.emit(s, T.coordinatedBy, self.node("agent", k))
+        if x.country:
+            self.emit(s, T.country, self.resolve_country(x.country))
+        if x.according_to:
+            self.emit(s, T.accordingTo, self.node("agent", x.according_to))
+        self._common(s, x.sources)
+
+    def emit_territorial(self, x: TerritorialStatus, origins: list) -> None:
+        self.set_graph(x.origin)
+        self._rows(origins)
+        s = self.node("territorial", x.key)
+        kind = concepts.normalise("territorial_kind", x.kind)
+        self.emit(s, TYPE, T.TerritorialStatus)
+        self.emit(s, TYPE, _twin(kind))
+        if x.recognised_by:
+            self.emit(s, T.recognisedBy, self.node("locality", x.recognised_by))
+        if x.recognised_as_part_of:
+            self.emit(s, T.recognisedAsPartOf, self.node("locality", x.recognised_as_part_of))
+        if x.basis:
+            self.emit(s, T.basis, _twin(concepts.normalise("basis", x.basis)))
+        for k in x.controlled_by:
+            self.emit(s, T.controlledBy, self.node("agent", k))
+        for name, d in (("date", x.date), ("startDate", x.start_date), ("endDate", x.end_date)):
+            if d:
+                self.emit(s, _twin(name), _date(d))
+        self._common(s, x.sources)
+
+    def emit_provenance(self, provenance: dict) -> None:
+        """Describe the dataset itself: ``{"title", "description", "license", "publisher",
+        "source", "created"}`` become dcterms statements about ``<base>dataset``."""
+        self.set_graph(None)
+        s = _N(self.base + "dataset")
+        self.emit(s, TYPE, _N(PROV + "Entity"))
+        for k in sorted(provenance):
+            v = provenance[k]
+            values = v if isinstance(v, list | tuple) else [v]
+            for item in values:
+                text = str(item)
+                obj = _N(text) if text.startswith(("http://", "https://")) else _lit(text)
+                self.emit(s, _N(DCT + k), obj)
+
+
+def build(
+    records: RecordSet,
+    *,
+    base_iri: str = DEFAULT_BASE,
+    graph_per_source: bool = False,
+    provenance: dict | None = None,
+) -> BuildResult:
+    """Turn records into deduplicated quads under ``base_iri`` (see the module docstring).
+
+    Raises :class:`twinrdf.iris.BaseIRIError` for an unusable base IRI; bad records never
+    raise: they become rejects.
+    """
+    return _Builder(records, base_iri, graph_per_source).run(provenance)
+
