@@ -1,0 +1,344 @@
+"""Query evaluation in a pool of worker processes, so a runaway query can really be stopped.
+
+pyoxigraph cannot interrupt a query from another thread, so each query runs in a worker
+process that holds its own read-only handle on the store. The server process waits for the
+result with a wall-clock deadline; past it, the worker is killed (SIGKILL) and replaced in the
+background, and the client gets ``QueryTimeout``. Other requests keep being served by the
+other workers meanwhile.
+
+Protocol on the pipe (worker -> server): ``("head", info)`` once the result is known and the
+row limit applied, then ``("data", bytes)`` chunks, then ``("end", info)``; or
+``("error", kind, message)`` with kind "syntax" (malformed query: a 400) or "eval".
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CHUNK = 65536
+
+
+@dataclass
+class QueryJob:
+    """Everything a worker needs to evaluate one query (picklable)."""
+
+    query: str
+    fmt_results: str = "json"  # format for SELECT/ASK
+    fmt_graph: str = "turtle"  # format for CONSTRUCT/DESCRIBE
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    base_iri: str | None = None
+    max_rows: int = 0
+    # federation settings, used only when the query has SERVICE clauses
+    service_allowlist: list[str] = field(default_factory=list)
+    service_timeout: float = 10.0
+    user_agent: str = "twinrdf"
+
+
+class QueryFailed(Exception):
+    """The query could not be evaluated. ``kind``: syntax, eval, forbidden, crashed."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class QueryTimeout(Exception):
+    """The query ran past its wall-clock limit and was stopped."""
+
+
+class PoolBusy(Exception):
+    """No worker became free within the queue timeout."""
+
+
+# --- the worker process ------------------------------------------------------------------------
+
+
+def _worker_main(conn: Any, store_spec: str) -> None:
+    """Worker loop: open the store read-only, then evaluate jobs until the pipe closes.
+
+    Each job carries the pool's store generation; a newer one (an update ran) makes the worker
+    reopen the store first, so it sees the new state."""
+    from twinrdf.store import open_store
+
+    store = open_store(store_spec, read_only=True)
+    seen = 0
+    while True:
+        try:
+            generation, job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if generation != seen:
+            store.close()
+            store = open_store(store_spec, read_only=True)
+            seen = generation
+        if job is None:
+            conn.send(("pong", os.getpid()))
+            continue
+        try:
+            _evaluate(store, QueryJob(**job), conn)
+        except (EOFError, OSError, BrokenPipeError):
+            return
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of a worker process: ``python -m twinrdf.endpoint.executor FD STORE``."""
+    import signal
+    import sys
+    from multiprocessing.connection import Connection
+
+    args = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us, not Ctrl-C
+    _worker_main(Connection(int(args[0])), args[1])
+
+
+def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
+    import pyoxigraph as ox
+    from twinrdf.endpoint import results
+
+    query = job.query
+    if "service" in query.lower():
+        from twinrdf.endpoint.federation import FederationError, resolve_services
+
+        try:
+            query = resolve_services(query, job.service_allowlist, job.service_timeout, job.user_agent)
+        except FederationError as exc:
+            conn.send(("error", exc.kind, str(exc)))
+            return
+    try:
+        result = store.query(
+            query,
+            default_graph_uris=job.default_graph_uris,
+            named_graph_uris=job.named_graph_uris,
+            base_iri=job.base_iri,
+        )
+    except SyntaxError as exc:
+        conn.send(("error", "syntax", str(exc)))
+        return
+    except Exception as exc:  # evaluation errors (e.g. a failed SERVICE SILENT-less call)
+        conn.send(("error", "eval", str(exc)))
+        return
+
+    pending: list[bytes] = []
+    size = 0
+
+    def sink(data: bytes) -> None:
+        nonlocal size
+        pending.append(data)
+        size += len(data)
+        if size >= CHUNK:
+            flush()
+
+    def flush() -> None:
+        nonlocal size
+        if pending:
+            conn.send(("data", b"".join(pending)))
+            pending.clear()
+            size = 0
+
+    try:
+        if isinstance(result, ox.QueryBoolean | bool):
+            conn.send(("head", {"form": "ask", "format": job.fmt_results, "truncated": False}))
+            results.write_boolean(bool(result), job.fmt_results, sink)
+            rows = 1
+        elif isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            it, truncated = _limited(result, job.max_rows)
+            conn.send(("head", {"form": "select", "format": job.fmt_results, "truncated": truncated}))
+            rows = results.write_solutions(variables, it, job.fmt_results, sink)
+        else:
+            it, truncated = _limited(result, job.max_rows)
+            conn.send(("head", {"form": "graph", "format": job.fmt_graph, "truncated": truncated}))
+            counted = [0]
+            as_quads = results.RDF_FORMATS[job.fmt_graph].supports_datasets
+
+            def graph() -> Iterator[Any]:
+                for t in it:
+                    counted[0] += 1
+                    yield ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) if as_quads else t
+
+            results.write_triples(graph(), job.fmt_graph, sink)
+            rows = counted[0]
+    except Exception as exc:  # an error while iterating (e.g. an evaluation error mid-way)
+        flush()
+        conn.send(("error", "eval", str(exc)))
+        return
+    flush()
+    conn.send(("end", {"rows": rows}))
+
+
+def _limited(result: Any, max_rows: int) -> tuple[Iterator[Any], bool]:
+    """Apply the row limit. With a limit, look ahead up to max_rows + 1 rows (held as terms,
+    bounded by the setting) so the truncation flag is known before the first byte is sent."""
+    if max_rows <= 0:
+        return iter(result), False
+    head = list(itertools.islice(result, max_rows + 1))
+    truncated = len(head) > max_rows
+    return iter(head[:max_rows]), truncated
+
+
+# --- the pool ------------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process (a fresh interpreter, not a fork of a threaded server) and its socket."""
+
+    def __init__(self, store_spec: str):
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "twinrdf.endpoint.executor", str(theirs.fileno()), store_spec],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except (OSError, ValueError):
+            pass
+        self.conn.close()
+
+
+@dataclass
+class Execution:
+    """A running query: ``info`` from the worker's head message, ``chunks`` the body."""
+
+    info: dict[str, Any]
+    chunks: Iterator[bytes]
+
+
+class QueryPool:
+    """A fixed number of worker processes evaluating queries with a wall-clock limit."""
+
+    def __init__(self, store_spec: str, size: int = 2, *, timeout: float = 30.0, queue_timeout: float = 10.0):
+        self.store_spec = store_spec
+        self.size = max(1, size)
+        self.timeout = timeout
+        self.queue_timeout = queue_timeout
+        self.generation = 0
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._all: set[_Worker] = set()
+        for _ in range(self.size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        w = _Worker(self.store_spec)
+        with self._lock:
+            if self._closed:
+                w.kill()
+                return
+            self._all.add(w)
+        self._idle.put(w)
+
+    def _replace(self, w: _Worker) -> None:
+        """Kill a worker and start a new one in the background (the request does not wait)."""
+        with self._lock:
+            self._all.discard(w)
+        w.kill()
+        if not self._closed:
+            threading.Thread(target=self._spawn, daemon=True).start()
+
+    def store_changed(self) -> None:
+        """Make every worker reopen the store before its next query (after an update)."""
+        with self._lock:
+            self.generation += 1
+
+    def ping(self) -> bool:
+        """True when a worker answers within the queue timeout (for the health check)."""
+        try:
+            w = self._idle.get(timeout=self.queue_timeout)
+        except queue.Empty:
+            return False
+        try:
+            w.conn.send((self.generation, None))
+            if w.conn.poll(self.queue_timeout):
+                w.conn.recv()
+                self._idle.put(w)
+                return True
+        except (EOFError, OSError):
+            pass
+        self._replace(w)
+        return False
+
+    def execute(self, job: QueryJob, timeout: float | None = None) -> Execution:
+        """Start ``job`` on a free worker; returns once the head is known (or raises)."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            w = self._idle.get(timeout=self.queue_timeout)
+        except queue.Empty as exc:
+            raise PoolBusy("all query workers are busy; try again later") from exc
+        deadline = time.monotonic() + limit
+        try:
+            w.conn.send((self.generation, asdict(job)))
+            msg = self._recv(w, deadline)
+        except QueryTimeout:
+            self._replace(w)
+            raise
+        except (EOFError, OSError) as exc:
+            self._replace(w)
+            raise QueryFailed("crashed", "the query worker stopped unexpectedly") from exc
+        if msg[0] == "error":
+            self._idle.put(w)
+            raise QueryFailed(msg[1], msg[2])
+        return Execution(msg[1], self._body(w, deadline))
+
+    def _recv(self, w: _Worker, deadline: float) -> tuple[Any, ...]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not w.conn.poll(remaining):
+            raise QueryTimeout(f"the query ran longer than the limit of {self.timeout:g} s and was stopped")
+        return w.conn.recv()
+
+    def _body(self, w: _Worker, deadline: float) -> Iterator[bytes]:
+        done = False
+        try:
+            while True:
+                msg = self._recv(w, deadline)
+                if msg[0] == "data":
+                    yield msg[1]
+                elif msg[0] == "end":
+                    done = True
+                    return
+                else:  # an error after the head: the body is cut short
+                    done = True
+                    log.warning("query failed while streaming: %s", msg[2] if len(msg) > 2 else msg)
+                    return
+        except (QueryTimeout, EOFError, OSError) as exc:
+            log.warning("query stopped while streaming: %s", exc)
+        finally:
+            if done:
+                self._idle.put(w)
+            else:  # timed out, crashed, or the client went away mid-stream
+                self._replace(w)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for w in workers:
+            w.kill()
+
+
+if __name__ == "__main__":
+    main()

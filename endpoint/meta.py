@@ -1,0 +1,65 @@
+"""``/-/health`` (is a query worker answering?) and ``/-/versions.json`` (what is served)."""
+
+from __future__ import annotations
+
+import platform
+import time
+
+from flask import Blueprint, Response, jsonify
+from twinrdf.endpoint.state import endpoint_state
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.route("/-/health")
+def health() -> Response:
+    state = endpoint_state()
+    ok = state.pool.ping()
+    resp = jsonify(
+        {"status": "ok" if ok else "unavailable", "uptime_s": round(time.time() - state.started, 1)}
+    )
+    resp.status_code = 200 if ok else 503
+    return resp
+
+
+@bp.route("/-/versions.json")
+def versions() -> Response:
+    import flask
+    import pyoxigraph
+
+    from twinrdf import __version__
+
+    state = endpoint_state()
+    return jsonify(
+        {
+            "package": {"name": "twinrdf", "version": __version__},
+            "vocabulary": _vocabulary_version(),
+            "data": state.data_info,
+            "software": {
+                "pyoxigraph": pyoxigraph.__version__,
+                "flask": flask.__version__ if hasattr(flask, "__version__") else None,
+                "python": platform.python_version(),
+            },
+        }
+    )
+
+
+def _vocabulary_version() -> dict[str, str | None]:
+    """owl:versionInfo and owl:versionIRI of the bundled ontology."""
+    import pyoxigraph as ox
+
+    from twinrdf.resources import VOCAB_IRI, as_path, ontology_file
+
+    info: dict[str, str | None] = {"iri": VOCAB_IRI, "versionInfo": None, "versionIRI": None}
+    try:
+        path = as_path(ontology_file())
+        onto = ox.NamedNode(VOCAB_IRI)
+        owl = "http://www.w3.org/2002/07/owl#"
+        for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if q.subject == onto and q.predicate.value == owl + "versionInfo":
+                info["versionInfo"] = q.object.value
+            elif q.subject == onto and q.predicate.value == owl + "versionIRI":
+                info["versionIRI"] = q.object.value
+    except (OSError, SyntaxError):
+        pass
+    return info
