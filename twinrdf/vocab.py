@@ -329,9 +329,20 @@ def write_artifacts() -> list[Path]:
     "twinrdf/namespace.py, ontology/context.jsonld) from the ontology.",
 )
 @click.option("--check", is_flag=True, help="Exit 1 if a derived file differs from what --generate writes.")
-def vocab_command(alignments: bool, fmt: str, generate: bool, check: bool) -> None:
+@click.option(
+    "--qc", is_flag=True, help="Run the quality checks (ontology/qc/*-violation.rq); exit 1 on any row."
+)
+def vocab_command(alignments: bool, fmt: str, generate: bool, check: bool, qc: bool) -> None:
     """Print the twin: vocabulary (OWL), or regenerate and check the files derived from it."""
     try:
+        if qc:
+            from twinrdf.qc import check_files, run_qc
+
+            violations = run_qc()
+            for v in violations:
+                click.echo(str(v))
+            click.echo(f"{len(check_files())} checks, {len(violations)} violations", err=True)
+            sys.exit(1 if violations else 0)
         if generate:
             for path in write_artifacts():
                 click.echo(f"rewrote {path}")
@@ -346,7 +357,11 @@ def vocab_command(alignments: bool, fmt: str, generate: bool, check: bool) -> No
         if fmt != "turtle":
             g = Graph()
             g.parse(data=text, format="turtle")
-            text = g.serialize(format=fmt, auto_compact=True) if fmt == "json-ld" else g.serialize(format=fmt)
+            if fmt == "json-ld":
+                context = json.loads(ontology_file("context.jsonld").read_text(encoding="utf-8"))["@context"]
+                text = g.serialize(format="json-ld", context=context)
+            else:
+                text = g.serialize(format=fmt)
         sys.stdout.write(text)
     except (OSError, SyntaxError, ValueError) as exc:
         raise VocabError(str(exc)) from exc
