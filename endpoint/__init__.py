@@ -67,13 +67,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graphstore.bp)
     app.register_blueprint(meta.bp)
+    # resource pages, query UI, VoID/service description, dumps (issue 8)
+    from twinrdf.endpoint.publishing import register_publishing
+
+    register_publishing(app)
     if settings["cors"]:
         _install_cors(app)
 
+    closed = []
+
     def _close() -> None:
+        if closed:
+            return
+        closed.append(True)
+        atexit.unregister(_close)
         pool.close()
         if writable is not None:
-            writable.close()
+            try:
+                writable.close()
+            except OSError as exc:
+                log.warning("closing the store: %s", exc)
 
     atexit.register(_close)
     app.extensions["twinrdf_close"] = _close

@@ -76,6 +76,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
         "worker_class": "gthread",
         "threads": threads,
         "preload_app": False,
+        "control_socket_disable": True,
         # a request waits at most query_timeout for its result; leave gunicorn's own worker
         # watchdog well above that so it never kills a worker that is only waiting
         "timeout": int(timeout) + 30,

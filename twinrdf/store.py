@@ -179,7 +179,7 @@ class OxigraphStore(TripleStore):
             elif read_only:
                 if not (self.path / "CURRENT").exists():
                     raise StoreError(f"no store at {self.path} (create it with `twinrdf load`)")
-                self._store = ox.Store.read_only(str(self.path))
+                self._store = _open_read_only(self.path)
             else:
                 if not create and not (self.path / "CURRENT").exists():
                     raise StoreError(f"no store at {self.path} (create it with `twinrdf load`)")
@@ -275,6 +275,20 @@ class OxigraphStore(TripleStore):
             self._store.flush()
 
 
+def _open_read_only(path: Path, attempts: int = 20) -> ox.Store:
+    """``Store.read_only``, retried: while a writer compacts, the files listed in the manifest
+    can disappear between listing and opening (RocksDB then reports corruption); a fresh
+    attempt reads the new manifest."""
+    for i in range(attempts):
+        try:
+            return ox.Store.read_only(str(path))
+        except (RuntimeError, OSError):
+            if i == attempts - 1:
+                raise
+            time.sleep(0.01 * (i + 1))
+    raise AssertionError("unreachable")
+
+
 def _inject_using(sparql: str, using: Sequence[str], using_named: Sequence[str]) -> str:
     """Protocol ``using-graph-uri``: not expressible through pyoxigraph's API, so each
     operation with a WHERE clause gets USING clauses. Conflicts with USING/WITH in the request
@@ -324,6 +338,16 @@ def _oxigraph_backend(location: str, read_only: bool) -> TripleStore:
 #: scheme -> factory(location, read_only). ``oxigraph:`` (or a plain path) is the embedded store;
 #: a remote SPARQL store registers e.g. ``http``/``https`` here.
 BACKENDS: dict[str, BackendFactory] = {"oxigraph": _oxigraph_backend}
+
+
+def _remote_backend(location: str, read_only: bool) -> TripleStore:
+    from twinrdf.store_remote import RemoteStore
+
+    return RemoteStore.from_spec(location, read_only=read_only)
+
+
+# a remote SPARQL 1.1 store: "sparql+http://host/sparql#update=URL&gsp=URL" (twinrdf/store_remote.py)
+BACKENDS.update({"sparql+http": _remote_backend, "sparql+https": _remote_backend})
 
 
 def split_spec(spec: str | os.PathLike[str]) -> tuple[str, str]:
