@@ -42,6 +42,14 @@ DEFAULTS: dict[str, Any] = {
     # data version shown in /-/versions.json (e.g. a release tag); the triple count and load
     # time are reported from the store
     "data_version": None,
+    # publishing (issue 8, endpoint/publishing.py): the base IRI the data's IRIs are minted under
+    # and the vocabulary IRI, both served under their paths on this host; VoID/DCAT metadata;
+    # where /dumps/* are written (None: a cache folder in the system temp directory)
+    "data_base_iri": "https://w3id.org/twinrdf/data/",
+    "vocab_iri": "https://w3id.org/twinrdf/ns",
+    "dataset_title": "twinrdf: town twinning and city diplomacy as linked data",
+    "dataset_license": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "dumps_dir": None,
 }
 
 ENV_PREFIX = "TWINRDF_"

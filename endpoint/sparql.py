@@ -56,6 +56,10 @@ def sparql() -> Response:
     if updates:
         return run_update(state, updates[0], params)
     if not queries:
+        if request.method == "GET":  # no query: the query UI for browsers, else the service description
+            from twinrdf.endpoint.publishing import endpoint_home
+
+            return endpoint_home()
         raise ProtocolError(
             400,
             "missing query: send ?query=... (GET), a form field query=..., "
