@@ -33,8 +33,8 @@ class QueryJob:
     """Everything a worker needs to evaluate one query (picklable)."""
 
     query: str
-    fmt_results: str = "json"  # format for SELECT/ASK
-    fmt_graph: str = "turtle"  # format for CONSTRUCT/DESCRIBE
+    fmt_results: str | None = "json"  # format for SELECT/ASK (None: nothing acceptable -> 406)
+    fmt_graph: str | None = "turtle"  # format for CONSTRUCT/DESCRIBE (None: 406)
     default_graph_uris: list[str] = field(default_factory=list)
     named_graph_uris: list[str] = field(default_factory=list)
     base_iri: str | None = None
@@ -126,8 +126,20 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
     except SyntaxError as exc:
         conn.send(("error", "syntax", str(exc)))
         return
-    except Exception as exc:  # evaluation errors (e.g. a failed SERVICE SILENT-less call)
+    except OSError as exc:  # the store could not be read: the server's problem
         conn.send(("error", "eval", str(exc)))
+        return
+    except Exception as exc:  # the query asks for something that cannot be evaluated
+        conn.send(("error", "bad_request", f"the query cannot be evaluated: {exc}"))
+        return
+    graph_form = not isinstance(result, ox.QueryBoolean | bool | ox.QuerySolutions)
+    if (job.fmt_graph if graph_form else job.fmt_results) is None:
+        form = (
+            "CONSTRUCT/DESCRIBE"
+            if graph_form
+            else ("ASK" if isinstance(result, ox.QueryBoolean) else "SELECT")
+        )
+        conn.send(("error", "not_acceptable", form))
         return
 
     pending: list[bytes] = []

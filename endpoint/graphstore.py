@@ -87,4 +87,4 @@ def _get(state: EndpointState, graph: str | None) -> Response:
     else:
         query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     job = QueryJob(query=query, fmt_graph=fmt, max_rows=int(state.settings["max_result_rows"]))
-    return execute_job(state, job, formats=(None, fmt))
+    return execute_job(state, job)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from flask import Blueprint, Response, request
 from twinrdf.endpoint.executor import PoolBusy, QueryFailed, QueryJob, QueryTimeout
-from twinrdf.endpoint.protocol import ProtocolError, check_update_auth, decode_body, negotiate, query_form
+from twinrdf.endpoint.protocol import ProtocolError, check_update_auth, decode_body, negotiate
 from twinrdf.endpoint.results import content_type
 from twinrdf.endpoint.state import EndpointState, endpoint_state
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -116,14 +115,12 @@ def run_query(state: EndpointState, query: str, params: dict[str, list[str]]) ->
     fmt_param = (params.get("format") or [None])[0]
     fmt_results = negotiate("results", request, fmt_param)
     fmt_graph = negotiate("graph", request, fmt_param)
-    form = query_form(query)
-    needed = fmt_graph if form in ("CONSTRUCT", "DESCRIBE") else fmt_results
-    if form and needed is None:
-        raise _not_acceptable(form)
+    # A result form with no acceptable format is a 406, reported by the worker once the query
+    # has parsed (so a malformed query is still a 400).
     job = QueryJob(
         query=query,
-        fmt_results=fmt_results or "json",
-        fmt_graph=fmt_graph or "turtle",
+        fmt_results=fmt_results,
+        fmt_graph=fmt_graph,
         default_graph_uris=_iris(params.get("default-graph-uri", []), "default-graph-uri"),
         named_graph_uris=_iris(params.get("named-graph-uri", []), "named-graph-uri"),
         base_iri=request.base_url,
@@ -132,16 +129,10 @@ def run_query(state: EndpointState, query: str, params: dict[str, list[str]]) ->
         service_timeout=float(state.settings["service_timeout"]),
         user_agent=str(state.settings["user_agent"]),
     )
-    return execute_job(state, job, form_hint=form, formats=(fmt_results, fmt_graph))
+    return execute_job(state, job)
 
 
-def execute_job(
-    state: EndpointState,
-    job: QueryJob,
-    *,
-    form_hint: str | None = None,
-    formats: tuple[str | None, str | None] = ("json", "turtle"),
-) -> Response:
+def execute_job(state: EndpointState, job: QueryJob) -> Response:
     """Run a job on the pool and turn the outcome into a streaming response or an error.
     Other blueprints (graph store, resource pages) reuse this to get timeouts and limits."""
     try:
@@ -153,6 +144,8 @@ def execute_job(
     except QueryFailed as exc:
         if exc.kind == "syntax":
             raise ProtocolError(400, f"malformed query: {exc.message}") from exc
+        if exc.kind == "not_acceptable":
+            raise _not_acceptable(exc.message) from exc
         if exc.kind == "forbidden":
             raise ProtocolError(403, exc.message) from exc
         if exc.kind == "bad_request":
@@ -162,10 +155,6 @@ def execute_job(
         raise ProtocolError(500, f"query evaluation failed: {exc.message}") from exc
     info = execution.info
     fmt = info["format"]
-    wanted = formats[1] if info["form"] == "graph" else formats[0]
-    if wanted is None:  # the form was not visible in the text (rare): drop the result
-        _drain(execution.chunks)
-        raise _not_acceptable(info["form"].upper())
     headers = {
         "X-Twinrdf-Truncated": "true" if info["truncated"] else "false",
         "Vary": "Accept",
@@ -177,15 +166,10 @@ def _stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
     yield from chunks
 
 
-def _drain(chunks: Any) -> None:
-    for _ in chunks:
-        pass
-
-
 def _not_acceptable(form: str) -> ProtocolError:
     from twinrdf.endpoint.results import ACCEPTABLE
 
-    kind = "graph" if form in ("CONSTRUCT", "DESCRIBE", "GRAPH") else "results"
+    kind = "graph" if form in ("CONSTRUCT", "DESCRIBE", "CONSTRUCT/DESCRIBE", "GRAPH") else "results"
     offered = ", ".join(dict.fromkeys(mt for mt, _ in ACCEPTABLE[kind]))
     return ProtocolError(406, f"no acceptable format for a {form} result; this endpoint offers: {offered}")
 
