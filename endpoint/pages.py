@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -209,25 +208,19 @@ class _Vocab:
 
 
 def _build_vocab_html() -> str:
-    import tempfile
-
+    """The pyLODE page from the docs stage (``twinrdf.docs.ontology_html``), or "" when the docs
+    stage cannot build it here (the generic resource page is served instead)."""
     try:
-        from twinrdf.docs import build_docs  # type: ignore[import-not-found]
-    except Exception:  # the docs stage is optional at run time; fall back to the generic page
+        from twinrdf.docs import ontology_html
+    except ImportError:
         return ""
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            result = build_docs(Path(tmp))
-        except Exception:
-            return ""
-        candidates = [Path(result)] if isinstance(result, str | Path) else []
-        candidates += sorted(Path(tmp).rglob("index.html")) + sorted(Path(tmp).rglob("*.html"))
-        for c in candidates:
-            if c.is_file() and c.suffix == ".html":
-                return c.read_text(encoding="utf-8")
-            if c.is_dir() and (c / "index.html").is_file():
-                return (c / "index.html").read_text(encoding="utf-8")
-    return ""
+    try:
+        return ontology_html()
+    except Exception:  # pyLODE problems must not take the vocabulary IRI down
+        import logging
+
+        logging.getLogger(__name__).exception("pyLODE documentation could not be built")
+        return ""
 
 
 # ---------------------------------------------------------------------------------------------
