@@ -60,6 +60,7 @@ class TWIN(DefinedNamespace):
     TwinningAgreement: URIRef  # twinning agreement
     TwinningAssociation: URIRef  # twinning association
     Village: URIRef  # village
+    WikidataMatch: URIRef  # Wikidata match
 
     # Object properties
     accordingTo: URIRef  # according to
@@ -84,6 +85,7 @@ class TWIN(DefinedNamespace):
     listedPartner: URIRef  # listed partner
     listing: URIRef  # listing
     locatedIn: URIRef  # located in
+    matchedItem: URIRef  # matched item
     onBehalfOf: URIRef  # on behalf of
     participant: URIRef  # participant
     partner: URIRef  # partner
@@ -92,6 +94,7 @@ class TWIN(DefinedNamespace):
     recipient: URIRef  # recipient
     recognisedAsPartOf: URIRef  # recognised as part of
     recognisedBy: URIRef  # recognised by
+    reconciliation: URIRef  # reconciliation
     relatedAgreement: URIRef  # related agreement
     role: URIRef  # role
     sender: URIRef  # sender
@@ -114,6 +117,8 @@ class TWIN(DefinedNamespace):
     formerName: URIRef  # former name
     frequency: URIRef  # frequency
     geonamesId: URIRef  # GeoNames ID
+    matchMethod: URIRef  # match method
+    matchScore: URIRef  # match score
     notAfter: URIRef  # not after
     notBefore: URIRef  # not before
     office: URIRef  # office
@@ -126,6 +131,7 @@ class TWIN(DefinedNamespace):
     referenceNumber: URIRef  # reference number
     retrieved: URIRef  # retrieved
     signingDate: URIRef  # signing date
+    sparqlQuery: URIRef  # SPARQL query
     startDate: URIRef  # start date
     url: URIRef  # URL
 

@@ -493,3 +493,39 @@ def qid(term: Node | str) -> str:
 def iter_batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+class StoreClient(WikidataClient):
+    """The same interface over a local pyoxigraph store (a mirror built by ``twinrdf wikidata
+    mirror``), without HTTP: results go through the same JSON serialisation and parser, so the
+    code that consumes them cannot tell the difference."""
+
+    def __init__(self, store_path: str | Path, *, batch_size: int = 100) -> None:
+        from pyoxigraph import Store
+
+        path = Path(store_path)
+        if not (path / "CURRENT").exists():
+            raise WikidataError(f"no Oxigraph store at {path} (build one with `twinrdf wikidata mirror`)")
+        try:
+            self._store = Store.read_only(str(path))
+        except OSError as exc:
+            raise WikidataError(f"cannot open the store at {path}: {exc}") from exc
+        super().__init__(f"file://{path.resolve()}", batch_size=batch_size)
+
+    def _fetch(self, query: str) -> str:
+        from pyoxigraph import QueryResultsFormat
+
+        self.log.requests += 1
+        try:
+            result = self._store.query(query)
+            data = result.serialize(format=QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise HTTPStatusError(400, f"query rejected by the local store: {exc}") from exc
+        return data.decode("utf-8")
+
+
+def make_client(endpoint: str, **kwargs: Any) -> WikidataClient:
+    """A client for ``endpoint``: an http(s) SPARQL endpoint URL, or the folder of a local mirror."""
+    if endpoint.startswith(("http://", "https://")):
+        return WikidataClient(endpoint, **kwargs)
+    return StoreClient(endpoint, batch_size=kwargs.get("batch_size", 100))

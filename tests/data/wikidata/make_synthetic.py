@@ -113,10 +113,12 @@ def build() -> list[dict]:
         cls("Q1616075", "river", ),  # a non-settlement class for decoys
         cls("Q5", "human"),
     ]
-    for q, en, de in [("Q183", "Germany", "Deutschland"), ("Q142", "France", "Frankreich"),
-                      ("Q30", "United States of America", "Vereinigte Staaten"),
-                      ("Q145", "United Kingdom", "Vereinigtes Königreich"), ("Q36", "Poland", "Polen")]:
-        ents.append(entity(q, {"en": en, "de": de}, claims=[st(q, "P31", "item", "Q6256")]))
+    for q, en, de, iso in [("Q183", "Germany", "Deutschland", "DE"), ("Q142", "France", "Frankreich", "FR"),
+                           ("Q30", "United States of America", "Vereinigte Staaten", "US"),
+                           ("Q145", "United Kingdom", "Vereinigtes Königreich", "GB"),
+                           ("Q36", "Poland", "Polen", "PL")]:
+        ents.append(entity(q, {"en": en, "de": de}, claims=[st(q, "P31", "item", "Q6256"),
+                                                             st(q, "P297", "external-id", iso)]))
     ref_h = "https://example.org/hannover/partnerstaedte"
     ents += [
         # several places called Paris
