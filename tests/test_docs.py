@@ -1,0 +1,92 @@
+"""`twinrdf docs OUTDIR`: pyLODE pages of the vocabulary and a page of the shapes, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH
+
+from twinrdf.cli import main
+from twinrdf.docs import make_offline, remote_references
+from twinrdf.resources import as_path, shapes_file
+from twinrdf.vocab import load_ontology, vocabulary_terms
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = CliRunner().invoke(main, ["docs", str(out)])
+    assert result.exit_code == 0, result.output
+    assert str(out / "index.html") in result.output
+    return out
+
+
+def test_index_documents_every_class_and_property_and_concepts_page_every_concept(site):
+    page = (site / "index.html").read_text(encoding="utf-8")
+    concepts = (site / "concepts.html").read_text(encoding="utf-8")
+    terms = vocabulary_terms()
+    skos = {"Concept", "ConceptScheme", "Datatype"}
+    missing = [t.name for t in terms if t.kind not in skos and str(t.iri) not in page]
+    missing += [t.name for t in terms if t.kind in skos and f'id="{t.name}"' not in concepts]
+    assert not missing, missing
+    assert "Twinning vocabulary (twin:)" in page
+    assert 'href="concepts.html"' in page
+
+
+@pytest.mark.parametrize("name", ["index.html", "concepts.html", "shapes.html"])
+def test_pages_load_nothing_from_another_host(site, name):
+    path = site / name
+    if name == "shapes.html" and not as_path(shapes_file()).is_file():
+        pytest.skip("no shapes yet")
+    page = path.read_text(encoding="utf-8")
+    assert remote_references(page) == []
+    lowered = page.lower()
+    for needle in ("fonts.googleapis", "cdn.", "cdnjs", "jsdelivr", "unpkg", "<script src=\"http"):
+        assert needle not in lowered
+
+
+def test_shapes_page_lists_every_rule(site):
+    shapes_path = as_path(shapes_file())
+    if not shapes_path.is_file():
+        pytest.skip("no shapes yet")
+    shapes = Graph().parse(shapes_path)
+    rules = {str(s).rsplit("#", 1)[1] for s in shapes.subjects(SH.message, None) if isinstance(s, URIRef)}
+    assert rules
+    page = (site / "shapes.html").read_text(encoding="utf-8")
+    missing = sorted(r for r in rules if f'id="{r}"' not in page)
+    assert not missing, missing
+
+
+def test_machine_readable_files_are_published_alongside(site):
+    assert isomorphic(Graph().parse(site / "twin.jsonld", format="json-ld"), load_ontology())
+    assert isomorphic(Graph().parse(site / "twin.ttl"), load_ontology())
+    assert (site / "context.jsonld").is_file() and (site / "alignments.ttl").is_file()
+
+
+def test_offline_post_processing_removes_remote_resources():
+    page = (
+        '<html><head><link rel="stylesheet" href="https://cdn.example.com/x.css">'
+        '<link rel="preconnect" href="//fonts.gstatic.com">'
+        '<script src="https://cdn.example.com/x.js"></script>'
+        "<style>@import url('https://fonts.googleapis.com/css?family=Roboto'); "
+        "body { background: url(https://example.com/bg.png) }</style></head>"
+        '<body><a href="https://schema.org/Place">schema:Place</a><img src="http://example.com/i.png">'
+        '<link rel="alternate" href="https://example.com/ns.ttl"></body></html>'
+    )
+    assert len(remote_references(page)) == 6
+    cleaned = make_offline(page)
+    assert remote_references(cleaned) == []
+    assert '<a href="https://schema.org/Place">' in cleaned  # hyperlinks stay
+    assert 'rel="alternate"' in cleaned
+
+
+def test_docs_into_a_file_path_is_a_usage_error(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = CliRunner().invoke(main, ["docs", str(target)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
