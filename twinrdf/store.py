@@ -271,8 +271,11 @@ class OxigraphStore(TripleStore):
         return True
 
     def close(self) -> None:
-        if not self.read_only and self.path is not None:
-            self._store.flush()
+        """Flush and drop the database handle, so that another process (or a later open in
+        this one) can take the write lock."""
+        store = self.__dict__.pop("_store", None)
+        if store is not None and not self.read_only and self.path is not None:
+            store.flush()
 
 
 def _open_read_only(path: Path, attempts: int = 20) -> ox.Store:
