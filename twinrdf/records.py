@@ -234,6 +234,9 @@ class RecordSet:
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
     review: list[ReviewItem] = field(default_factory=list)  # entity-resolution report (twinrdf.resolve)
+    # Input left out by design, counted by reason (not rows: e.g. deprecated P190 statements,
+    # dump entities without any P190 statement); rows_read does not include them.
+    excluded: dict[str, int] = field(default_factory=dict)
 
     def extend(self, other: RecordSet) -> None:
         for name in (
@@ -242,3 +245,5 @@ class RecordSet:
         ):
             getattr(self, name).extend(getattr(other, name))
         self.rows_read += other.rows_read
+        for reason, n in other.excluded.items():
+            self.excluded[reason] = self.excluded.get(reason, 0) + n

