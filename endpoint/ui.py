@@ -15,6 +15,7 @@ the UI's tabs, and are published as RDF at ``/.well-known/sparql-examples``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -106,8 +107,9 @@ SELECT ?ex ?comment ?query ?kw WHERE {{
             if sol["kw"] is not None:
                 d["kw"].add(sol["kw"].value)
         group = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".ttl")
         for iri, d in sorted(by_ex.items()):
-            name = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+            name = stem if len(by_ex) == 1 else iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
             found.append(
                 Example(iri, name, d["comment"], _with_prefixes(d["query"]), group, tuple(sorted(d["kw"])))
             )
@@ -118,17 +120,12 @@ SELECT ?ex ?comment ?query ?kw WHERE {{
 def _with_prefixes(query: str) -> str:
     """Declare the standard prefixes a query uses but does not declare (sh:prefixes style)."""
     lines = []
-    low = query.lower()
-    for p, ns in prefixes().items() if _has_app() else []:
-        if f"{p}:" in query and f"prefix {p}:" not in low:
+    for p, ns in prefixes().items():
+        used = re.search(rf"(?<![\w\-.:]){re.escape(p)}:", query)
+        declared = re.search(rf"(?i)PREFIX\s+{re.escape(p)}:", query)
+        if used and not declared:
             lines.append(f"PREFIX {p}: <{ns}>")
     return ("\n".join(lines) + "\n" + query) if lines else query
-
-
-def _has_app() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
 
 
 def query_ui() -> Response:
