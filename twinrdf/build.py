@@ -337,6 +337,7 @@ class _Builder:
                     self.rej.add([a.origin], "partners", "|".join(a.partners),
                                  f"agreement id {a.key!r} is already used with partners "
                                  f"{'|'.join(sorted(prev))}")
+                    self._reject_nested(a)
                     continue
                 self.agr_keys.add(a.key)
             agr_ok.append(a)
@@ -364,6 +365,8 @@ class _Builder:
                         changed = True
                         for column, value, reason in problems:
                             self.rej.add(origins.get(id(rec), [rec.origin]), column, value, reason)
+                        if isinstance(rec, Agreement):
+                            self._reject_nested(rec)
                         if keys is not None:
                             keys.discard(rec.key)
                         elif isinstance(rec, Agreement) and rec.key is not None:
@@ -421,6 +424,15 @@ class _Builder:
         summary.rows_rejected = len(rejected_rows)
         summary.rows_output = len(self.emitted_rows - rejected_rows)
         return BuildResult(quads=quads, summary=summary, rejects=rejects)
+
+    def _reject_nested(self, agreement: Agreement) -> None:
+        """Status changes and signings read from rows of their own go down with their agreement."""
+        where = f" ({agreement.origin.file} line {agreement.origin.line})" if agreement.origin else ""
+        name = agreement.key or "|".join(agreement.partners)
+        for item in [*agreement.status_changes, *agreement.signings]:
+            if item.origin is not None:
+                self.rej.add([item.origin], "agreement", name,
+                             f"its agreement {name!r} was rejected{where}")
 
     # ------------------------------------------------------------------ checks
     def _concept(self, out: list, column: str, name: str, value: str | None) -> None:

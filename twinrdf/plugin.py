@@ -3,7 +3,7 @@
 Registered through the ``rdf.plugins.parser`` entry point (pyproject.toml), so it works in any
 program that has twinrdf installed, with no import. Given one table file, it reads that file
 and its sibling table files in the same folder (references between tables then resolve, as
-they would with ``twinrdf convert FOLDER``); given a folder, it reads the folder. The triples
+they would with ``twinrdf convert FOLDER``). The triples
 are those of :func:`twinrdf.build.build`, the same as the converter writes.
 
 Keyword arguments to ``Graph.parse``: ``base_iri`` (default https://w3id.org/twinrdf/data/),
