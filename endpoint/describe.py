@@ -129,9 +129,14 @@ class _Cache:
 def _data_version() -> Any:
     state = current_app.extensions.get("twinrdf")
     info = getattr(state, "data_info", None) or {}
-    generation = getattr(getattr(state, "pool", None), "generation", None)
-    gen = generation.value if generation is not None else None
+    gen = _generation(state)
     return (info.get("hash"), info.get("modified"), gen, id(state))
+
+
+def _generation(state: Any) -> Any:
+    """The pool's store generation (bumped after each update), whatever its representation."""
+    generation = getattr(getattr(state, "pool", None), "generation", None)
+    return getattr(generation, "value", generation)
 
 
 def cached_statistics() -> dict[str, Any]:
@@ -364,7 +369,7 @@ def ensure_dump(name: str) -> Path:
     state = current_app.extensions["twinrdf"]
     info = getattr(state, "data_info", None) or {}
     version = (info.get("hash") or "nohash").replace(":", "-")
-    gen = state.pool.generation.value
+    gen = _generation(state)
     folder = dumps_dir()
     target = folder / name
     stamp = folder / f".{name}.version"
