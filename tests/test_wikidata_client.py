@@ -198,3 +198,12 @@ def test_virtuoso_typed_literal_json():
             '"l":{"type":"literal","xml:lang":"de","value":"Weimar"}}]}}')
     row = parse_results(body)[0]
     assert row["n"] == Literal(5) and row["l"] == Literal("Weimar", lang="de")
+
+
+def test_virtuoso_geometry_becomes_wkt_literal():
+    body = ('{"head":{"vars":["c"]},"results":{"bindings":[{"c":{"type":"typed-literal",'
+            '"datatype":"http://www.openlinksw.com/schemas/virtrdf#Geometry",'
+            '"value":"POINT(9.7386 52.3744)"}}]}}')
+    c = parse_results(body)[0]["c"]
+    assert str(c) == "Point(9.7386 52.3744)"
+    assert str(c.datatype) == "http://www.opengis.net/ont/geosparql#wktLiteral"

@@ -71,6 +71,8 @@ PREFIXES = {
 }
 
 Row = dict[str, Node]
+VIRTUOSO_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+WKT_LITERAL = "http://www.opengis.net/ont/geosparql#wktLiteral"
 
 
 def prefix_block(names: Iterable[str] | None = None) -> str:
@@ -167,11 +169,16 @@ class QueryCache:
         return hashlib.sha256(f"{endpoint}\n{query}".encode()).hexdigest()
 
     def get(self, endpoint: str, query: str) -> str | None:
+        hit = self.lookup(endpoint, query)
+        return None if hit is None else hit[0]
+
+    def lookup(self, endpoint: str, query: str) -> tuple[str, float] | None:
+        """(body, time fetched) of a fresh entry, or None."""
         row = self._db.execute("SELECT body, fetched FROM answers WHERE key = ?",
                                (self.key(endpoint, query),)).fetchone()
         if row is None or self.clock() - row[1] > self.ttl:
             return None
-        return row[0]
+        return row[0], row[1]
 
     def put(self, endpoint: str, query: str, body: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
@@ -186,13 +193,23 @@ class QueryCache:
 
 
 @dataclass
+class QueryRecord:
+    """One answered query, for provenance: its text, when the answer was fetched, from where."""
+
+    query: str
+    fetched: float
+    from_cache: bool
+
+
+@dataclass
 class RequestLog:
-    """What the client did, for progress reports and for tests."""
+    """What the client did, for progress reports, provenance and tests."""
 
     requests: int = 0
     cache_hits: int = 0
     waits: list[float] = field(default_factory=list)
     splits: int = 0
+    queries: list[QueryRecord] = field(default_factory=list)
 
 
 class WikidataClient:
@@ -286,14 +303,16 @@ class WikidataClient:
 
     def _select_once(self, query: str) -> list[Row]:
         if self.cache is not None:
-            body = self.cache.get(self.endpoint, query)
-            if body is not None:
+            hit = self.cache.lookup(self.endpoint, query)
+            if hit is not None:
                 self.log.cache_hits += 1
-                return parse_results(body)
+                self.log.queries.append(QueryRecord(query, hit[1], True))
+                return parse_results(hit[0])
         if self.offline:
             raise CacheMiss(f"offline mode: no cached answer from {self.endpoint} for this query")
         body = self._fetch(query)
         rows = parse_results(body)
+        self.log.queries.append(QueryRecord(query, time.time(), False))
         if self.cache is not None:
             self.cache.put(self.endpoint, query, body)
         return rows
@@ -477,11 +496,15 @@ def _cell(cell: dict[str, str]) -> Node:
         return BNode(value)
     lang = cell.get("xml:lang")
     dtype = cell.get("datatype")
+    if dtype == VIRTUOSO_GEOMETRY:  # Virtuoso turns geo:wktLiteral into its own geometry type
+        value = re.sub(r"^POINT\(", "Point(", value)
+        dtype = WKT_LITERAL
+    # normalize=False keeps the lexical form (WDQS writes "1961-01-01T00:00:00Z", not "+00:00")
     if lang:
-        return Literal(value, lang=lang)
+        return Literal(value, lang=lang, normalize=False)
     if dtype:
-        return Literal(value, datatype=URIRef(dtype))
-    return Literal(value)
+        return Literal(value, datatype=URIRef(dtype), normalize=False)
+    return Literal(value, normalize=False)
 
 
 def qid(term: Node | str) -> str:

@@ -116,21 +116,27 @@ class ReconcileResult:
 # --- reading the local data ------------------------------------------------------------------
 
 
-def load_localities(source: str | Path) -> list[LocalLocality]:
-    """Localities (any twin:Locality subclass except Country) from an RDF file or a store folder."""
+def open_sources(sources: str | Path | Sequence[str | Path]):  # noqa: ANN201 - a query callable
+    """A ``query(sparql)`` callable over one store folder, or over RDF files loaded in memory."""
     from pyoxigraph import Store
 
     from twinrdf.store import open_store, rdf_format_for
 
-    path = Path(source)
-    if path.is_dir():
-        store = open_store(str(path), read_only=True)
-        query = store.query
-    else:
-        mem = Store()
+    paths = [Path(sources)] if isinstance(sources, str | Path) else [Path(s) for s in sources]
+    if len(paths) == 1 and paths[0].is_dir():
+        return open_store(str(paths[0]), read_only=True).query
+    mem = Store()
+    for path in paths:
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder: give one store folder, or RDF files")
         with open(path, "rb") as fh:
             mem.load(fh, format=rdf_format_for(path), base_iri=path.resolve().as_uri())
-        query = mem.query
+    return mem.query
+
+
+def load_localities(source: str | Path | Sequence[str | Path]) -> list[LocalLocality]:
+    """Localities (any twin:Locality subclass except Country) from RDF files or a store folder."""
+    query = open_sources(source)
     scopes = " ".join(f"twin:{s}" for s in LOCAL_SCOPES)
     q = f"""PREFIX twin: <{TWIN}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
