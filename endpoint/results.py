@@ -187,11 +187,24 @@ def write_solutions(
             + json.dumps(list(variables), separators=(",", ":"))
             + '},"results":{"bindings":['
         )
+        # Each distinct term is encoded once (predicates, classes and countries repeat a lot).
+        cache: dict[Any, str] = {}
+        keys = [json.dumps(v) + ":" for v in variables]
         for row in rows:
-            binding = {v: _json_term(row[v]) for v in variables if row[v] is not None}
-            buf.append(("," if n else "") + json.dumps(binding, ensure_ascii=False, separators=(",", ":")))
+            parts = []
+            for key, v in zip(keys, variables, strict=True):
+                t = row[v]
+                if t is None:
+                    continue
+                frag = cache.get(t)
+                if frag is None:
+                    frag = json.dumps(_json_term(t), ensure_ascii=False, separators=(",", ":"))
+                    if len(cache) < 100_000:
+                        cache[t] = frag
+                parts.append(key + frag)
+            buf.append(("{" if not n else ",{") + ",".join(parts) + "}")
             n += 1
-            if len(buf) >= 256:
+            if len(buf) >= 512:
                 flush()
         buf.append("]}}\n")
     elif fmt == "xml":
