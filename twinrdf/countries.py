@@ -11,6 +11,7 @@ only what pycountry lacks.
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ ALIASES: dict[str, str | None] = {
     "south ossetia": None,
 }
 
+TRANSLATED = ("de", "fr", "es", "it", "nl", "pl", "pt", "sv", "cs")
+
 # Names of subdivisions that are countries in their own right for twinning purposes.
 UK_CONSTITUENTS = {"GB-ENG", "GB-SCT", "GB-WLS", "GB-NIR"}
 
@@ -141,6 +144,19 @@ def _index() -> dict[str, tuple[str, str]]:
         display = getattr(c, "common_name", None) or c.name
         for attr in ("common_name", "name", "official_name"):
             add(getattr(c, attr, None), c.alpha_2, display)
+    # Country names in the languages national twinning lists are mostly kept in (pycountry's
+    # gettext catalogues); English names above win over a translation that collides.
+    for lang in TRANSLATED:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            display = getattr(c, "common_name", None) or c.name
+            for attr in ("common_name", "name", "official_name"):
+                text = getattr(c, attr, None)
+                if text:
+                    add(tr.gettext(text), c.alpha_2, display)
     for h in pycountry.historic_countries:
         # "USSR, Union of Soviet Socialist Republics": every comma part names the country
         for part in [h.name, *h.name.split(", ")]:
