@@ -135,16 +135,54 @@ def _pylode_lock() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _ontology_for_pylode() -> Graph:
+    """The ontology without its SKOS concept schemes and concepts: OntPub would read every
+    skos:ConceptScheme as a second ontology header (mixing their titles into the page's). They
+    are documented on concepts.html instead."""
+    g = load_ontology()
+    for s in {*g.subjects(RDF.type, SKOS.ConceptScheme), *g.subjects(RDF.type, SKOS.Concept)}:
+        g.remove((s, None, None))
+    return g
+
+
 def ontology_html() -> str:
     """The twin: ontology as one self-contained HTML page (pyLODE OntPub, CSS inlined)."""
     ontpub = _import_ontpub()
     with _pylode_lock(), _quiet_root_logger():
-        page = ontpub(load_ontology()).make_html(include_css=True)
+        page = ontpub(_ontology_for_pylode(), sort_subjects=True).make_html(include_css=True)
     links = [("concepts.html", "Concept schemes"), ("shapes.html", "Shapes"), ("twin.ttl", "Turtle"),
              ("twin.jsonld", "JSON-LD"), ("alignments.ttl", "Alignments")]
     nav = '<p id="twinrdf-nav">' + " · ".join(f'<a href="{h}">{x}</a>' for h, x in links) + "</p>"
     page = page.replace('<div id="content">', '<div id="content">' + nav, 1)
-    return make_offline(page)
+    return make_offline(_anchor_by_local_name(page))
+
+
+_ENTITY = re.compile(r'(<div class="[^"]*\bentity" id=")([^"]+)(">.{0,600}?<code>)([^<]+)(</code>)', re.S)
+
+
+def _anchor_by_local_name(page: str) -> str:
+    """Give each term's section the id of its local name, so that the hash IRI
+    https://w3id.org/twinrdf/ns#Locality, redirected to this page, lands on twin:Locality.
+    (pyLODE derives ids from labels, such as "locality".) Internal links are rewritten to match."""
+    ns = "https://w3id.org/twinrdf/ns#"
+    renamed: dict[str, str] = {}
+
+    def entity(m: re.Match[str]) -> str:
+        iri = m.group(4).strip()
+        if not iri.startswith(ns):
+            return m.group(0)
+        renamed[m.group(2)] = iri[len(ns):]
+        return m.group(1) + iri[len(ns):] + m.group(3) + m.group(4) + m.group(5)
+
+    page = _ENTITY.sub(entity, page)
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+
+    def link(m: re.Match[str]) -> str:
+        target = renamed.get(m.group(1), m.group(1))
+        # concepts, schemes and datatypes are documented on concepts.html
+        return f'href="#{target}"' if target in ids else f'href="concepts.html#{target}"'
+
+    return re.sub(r'href="#([^"]+)"', link, page)
 
 
 # --- the shapes page ---------------------------------------------------------------------------
@@ -155,6 +193,7 @@ _PAGE = """<!DOCTYPE html>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; line-height: 1.4; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
 th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }}
+td code {{ overflow-wrap: anywhere; }}
 th {{ background: #f3f3f3; }} code {{ font-size: 90%; }}
 .Violation {{ color: #a00; }} .Warning {{ color: #a60; }} .Info {{ color: #06a; }}
 </style></head><body>
