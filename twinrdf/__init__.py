@@ -7,6 +7,8 @@ reconcile, enrich, diff), ``store`` (Oxigraph on disk or a remote SPARQL store) 
 ``endpoint`` web app.
 """
 
+import sys
+import types
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -17,10 +19,28 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = ["__version__", "validate"]
 
 
-def __getattr__(name: str):
-    # Lazy, so that ``import twinrdf`` stays cheap (no pyshacl import for the CLI's --version).
-    if name == "validate":
+class _Package(types.ModuleType):
+    """``twinrdf.validate`` is always the function ``twinrdf.validate.validate``.
+
+    The module ``twinrdf.validate`` and the function share a name. Left alone, importing the
+    module (``import twinrdf.validate``, or the CLI loading the command) would make the import
+    system overwrite the package attribute with the module, so ``twinrdf.validate(...)`` would
+    work or fail depending on import order. This data descriptor keeps the function, and is lazy
+    so that ``import twinrdf`` stays cheap (no pyshacl import for the CLI's --version). The module
+    itself stays reachable as ``sys.modules["twinrdf.validate"]`` and through
+    ``from twinrdf.validate import ...``.
+    """
+
+    @property
+    def validate(self):  # noqa: ANN201 - the function, typed in twinrdf.validate
         from twinrdf.validate import validate
 
         return validate
-    raise AttributeError(name)
+
+    @validate.setter
+    def validate(self, value: object) -> None:
+        # The import system records the submodule here after loading it: keep the function.
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

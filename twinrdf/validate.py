@@ -22,6 +22,7 @@ A rule is a shape with an IRI and an ``sh:message``; its id is the IRI's local n
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -128,6 +129,7 @@ class ValidationResult:
             self.path or "",
             _sort_key(self.value),
             self.message,
+            self.component,
         )
 
     def as_dict(self) -> dict:
@@ -346,7 +348,32 @@ def _parse_into_rdflib(path: Path, g: Graph) -> None:
         add((conv(q.subject), conv(q.predicate), conv(q.object)))
 
 
+class _ParseOnceGraph(Graph):
+    """An rdflib Graph that parses each distinct SPARQL text once.
+
+    pyshacl runs a SHACL-SPARQL constraint by calling ``query(text, initBindings={"this": ...})``
+    once per focus node, and rdflib parses the text every time (tens of milliseconds, most of the
+    cost). rdflib's prepared queries are made for exactly this reuse with different initial
+    bindings, so evaluation is unchanged."""
+
+    _prepared: dict[str, object] = {}  # shared: a prepared query does not depend on the graph
+
+    def query(self, query_object, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        if isinstance(query_object, str) and not kwargs.get("initNs") and not kwargs.get("base"):
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
+                if len(self._prepared) > 1000:
+                    self._prepared.clear()
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=1)
 def _ontology_graph() -> Graph:
+    """The bundled vocabulary (read once per process; callers only read it)."""
     g = Graph()
     _parse_into_rdflib(as_path(ontology_file("twin.ttl")), g)
     return g
@@ -358,7 +385,7 @@ def load_data(data: DataInput, *, ontology: bool = True) -> Graph:
     items = [data] if isinstance(data, str | PathLike | Graph) else list(data)
     if not items:
         raise ValidationInputError("no data to validate")
-    g = Graph()
+    g = _ParseOnceGraph()
     for item in items:
         if isinstance(item, Graph):
             quads = item.quads((None, None, None, None)) if hasattr(item, "quads") else None
