@@ -60,7 +60,27 @@ DUMPS: dict[str, tuple[str, str | None]] = {
     "data.ttl": ("text/turtle", None),
 }
 
-_ALL = "{{ {p} }} UNION {{ GRAPH ?g {{ {p} }} }}"
+
+def hidden_graphs() -> list[str]:
+    """Graphs that are not part of the dataset: with a remote store, the graph that serves as its
+    default graph (already counted as the default graph) and the store's own system graphs."""
+    spec = str(setting("store", "") or "")
+    if not spec.startswith("sparql+"):
+        return []
+    from twinrdf.store_remote import SYSTEM_GRAPHS, RemoteSpec
+
+    graph = RemoteSpec.parse(spec).graph
+    return sorted(SYSTEM_GRAPHS | ({graph} if graph else set()))
+
+
+def _graph_filter() -> str:
+    hidden = hidden_graphs()
+    return f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in hidden)}))" if hidden else ""
+
+
+def _all(p: str) -> str:
+    """A pattern matched in the default graph and in every named graph of the dataset."""
+    return f"{{ {p} }} UNION {{ GRAPH ?g {{ {p} }} {_graph_filter()} }}"
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -79,39 +99,34 @@ def _count(query: str) -> int:
 def dataset_statistics() -> dict[str, Any]:
     """Counts for VoID, by SPARQL over the default graph and every named graph."""
     stats: dict[str, Any] = {}
-    stats["triples"] = _count(f"SELECT (COUNT(*) AS ?n) WHERE {{ {_ALL.format(p='?s ?p ?o')} }}")
+    stats["triples"] = _count(f"SELECT (COUNT(*) AS ?n) WHERE {{ {_all('?s ?p ?o')} }}")
     stats["entities"] = _count(
-        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL.format(p='?s ?p ?o')} FILTER(isIRI(?s)) }}"
+        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_all('?s ?p ?o')} FILTER(isIRI(?s)) }}"
     )
-    stats["distinct_subjects"] = _count(
-        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL.format(p='?s ?p ?o')} }}"
-    )
-    stats["distinct_objects"] = _count(
-        f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {_ALL.format(p='?s ?p ?o')} }}"
-    )
+    stats["distinct_subjects"] = _count(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_all('?s ?p ?o')} }}")
+    stats["distinct_objects"] = _count(f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {_all('?s ?p ?o')} }}")
     stats["classes"] = [
         (r["c"].value, int(r["n"].value))
         for r in select(
-            f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL.format(p=f'?s <{RDF}type> ?c')} "
+            f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_all(f'?s <{RDF}type> ?c')} "
             "FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"
         )
     ]
     stats["properties"] = [
         (r["p"].value, int(r["n"].value))
-        for r in select(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {_ALL.format(p='?s ?p ?o')} }} GROUP BY ?p ORDER BY ?p"
-        )
+        for r in select(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {_all('?s ?p ?o')} }} GROUP BY ?p ORDER BY ?p")
     ]
-    stats["wikidata_links"] = _count(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ {_ALL.format(p=f'?s <{TWIN}wikidata> ?o')} }}"
-    )
+    stats["wikidata_links"] = _count(f"SELECT (COUNT(*) AS ?n) WHERE {{ {_all(f'?s <{TWIN}wikidata> ?o')} }}")
     stats["graphs"] = [
         (r["g"].value, int(r["n"].value))
-        for r in select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+        for r in select(
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_graph_filter()} }} "
+            "GROUP BY ?g ORDER BY ?g"
+        )
         if isinstance(r.get("g"), ox.NamedNode)
     ]
     examples = select(
-        f"SELECT ?s WHERE {{ {_ALL.format(p=f'?s <{RDF}type> ?c')} "
+        f"SELECT ?s WHERE {{ {_all(f'?s <{RDF}type> ?c')} "
         f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base_iri()}")) }} ORDER BY ?s LIMIT 3'
     )
     stats["examples"] = [r["s"].value for r in examples]

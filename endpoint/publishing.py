@@ -11,10 +11,22 @@ from flask import Flask, Response
 
 def register_publishing(app: Flask) -> None:
     from twinrdf.endpoint import describe, pages, ui
+    from twinrdf.endpoint.rdfviews import QueryUnavailable
+
+    from twinrdf.store import StoreError
 
     app.register_blueprint(ui.bp)
     app.register_blueprint(describe.bp)
     pages.register(app)
+
+    @app.errorhandler(QueryUnavailable)
+    def _unavailable(exc: QueryUnavailable) -> Response:
+        return Response(f"the store did not answer in time: {exc}\n", 503, mimetype="text/plain")
+
+    @app.errorhandler(StoreError)
+    def _store_error(exc: StoreError) -> Response:
+        # a remote store that fails or refuses: the gateway's problem, not the client's
+        return Response(f"the store failed: {exc}\n", 502, mimetype="text/plain")
 
 
 def endpoint_home() -> Response:

@@ -44,6 +44,16 @@ RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 TIMEOUT = float(os.environ.get("TWINRDF_REMOTE_TIMEOUT", "300"))
 
+#: graphs a Virtuoso keeps for itself (metadata, WebDAV, LDP); never part of the published data
+SYSTEM_GRAPHS = frozenset(
+    {
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://localhost:8890/sparql",
+        "http://localhost:8890/DAV/",
+    }
+)
+
 _PROLOGUE = re.compile(
     r"""^(?:\s+|\#[^\n]*\n?|(?i:BASE)\s*<[^>]*>|(?i:PREFIX)\s*[A-Za-z0-9_.\-]*:\s*<[^>]*>)*""", re.S
 )
@@ -234,7 +244,11 @@ class RemoteStore(TripleStore):
 
     def graphs(self):
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graph_uris=())
-        return sorted(sol["g"].value for sol in rows if isinstance(sol["g"], ox.NamedNode))
+        return sorted(
+            sol["g"].value
+            for sol in rows
+            if isinstance(sol["g"], ox.NamedNode) and sol["g"].value not in SYSTEM_GRAPHS
+        )
 
     def triple_count(self, graph=None):
         if graph is None:
