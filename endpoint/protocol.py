@@ -36,12 +36,23 @@ def query_form(query: str) -> str | None:
     return kw.group(1).upper() if kw else None
 
 
+# ``format=`` values that name a different format depending on the result kind (clients such
+# as SPARQLWrapper send format=json / xml / n3 whatever the query form).
+_KIND_ALIASES = {
+    "graph": {"json": "jsonld", "xml": "rdfxml", "n3": "turtle", "rdf+xml": "rdfxml"},
+    "results": {},
+}
+
+
 def negotiate(kind: str, request: Request, format_param: str | None) -> str | None:
-    """The format name for ``kind`` ("results" or "graph"): the ``format`` parameter wins,
-    then Accept with q-values, then the first offered format; None when nothing is acceptable."""
+    """The format name for ``kind`` ("results" or "graph"): the ``format`` parameter wins when
+    it names a format (of the right kind; of the wrong kind: None, a 406), an unknown value falls
+    back to Accept with q-values, then the first offered format; None when nothing is acceptable."""
     if format_param:
-        name = FORMAT_ALIASES.get(format_param.strip().lower())
-        return name if name and FORMATS[name][1] == kind else None
+        value = format_param.strip().lower()
+        name = _KIND_ALIASES[kind].get(value) or FORMAT_ALIASES.get(value)
+        if name is not None:
+            return name if FORMATS[name][1] == kind else None
     offered = ACCEPTABLE[kind]
     if not request.headers.get("Accept"):
         return offered[0][1]
