@@ -258,6 +258,77 @@ def generate_context() -> str:
     return json.dumps({"@context": ctx}, indent=2, ensure_ascii=False) + "\n"
 
 
+SCHEMA_DOMAIN = URIRef("https://schema.org/domainIncludes")
+SCHEMA_RANGE = URIRef("https://schema.org/rangeIncludes")
+BEGIN_TERMS = "<!-- BEGIN GENERATED TERMS (twinrdf vocab --generate) -->"
+END_TERMS = "<!-- END GENERATED TERMS -->"
+
+
+def _curies(g: Graph, nodes: object) -> str:
+    out = []
+    for n in sorted(nodes, key=str):  # type: ignore[call-overload]
+        if isinstance(n, URIRef):
+            out.append(n.n3(g.namespace_manager).replace("twin:", ""))
+    return ", ".join(out)
+
+
+def terms_markdown(g: Graph | None = None) -> str:
+    """A compact Markdown list of every term: classes with their superclasses, properties with
+    domain and range (``~`` marks schema:domainIncludes / rangeIncludes), concepts by scheme."""
+    g = load_ontology() if g is None else g
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, replace=True)
+    terms = vocabulary_terms(g)
+    out: list[str] = []
+    by_kind: dict[str, list[Term]] = {}
+    for term in terms:
+        by_kind.setdefault(term.kind, []).append(term)
+    classes = by_kind.get("Class", [])
+    out += [f"### Classes ({len(classes)})", "", "| class | label | subclass of |", "|---|---|---|"]
+    out += [f"| `{c.name}` | {c.label} | {_curies(g, g.objects(c.iri, RDFS.subClassOf))} |" for c in classes]
+    for kind in ("ObjectProperty", "DatatypeProperty"):
+        props = by_kind.get(kind, [])
+        out += ["", f"### {SECTION_TITLES[kind]} ({len(props)})", "", "| property | label | domain | range |",
+                "|---|---|---|---|"]
+        for prop in props:
+            dom = _curies(g, g.objects(prop.iri, RDFS.domain)) or (
+                "~ " + _curies(g, g.objects(prop.iri, SCHEMA_DOMAIN)))
+            rng = _curies(g, g.objects(prop.iri, RDFS.range)) or (
+                "~ " + _curies(g, g.objects(prop.iri, SCHEMA_RANGE)))
+            flags = [f.split("#")[1].removesuffix("Property") for f in map(str, g.objects(prop.iri, RDF.type))
+                     if f.endswith(("SymmetricProperty", "IrreflexiveProperty", "TransitiveProperty"))]
+            inverse = _curies(g, g.objects(prop.iri, OWL.inverseOf))
+            note = "".join(f" ({f.lower()})" for f in sorted(flags))
+            note += f" (inverse of {inverse})" if inverse else ""
+            out.append(f"| `{prop.name}`{note} | {prop.label} | {dom} | {rng} |")
+    datatypes = by_kind.get("Datatype", [])
+    out += ["", f"### Datatypes ({len(datatypes)})", ""]
+    out += [f"- `{d.name}`: {d.definition}" for d in datatypes]
+    schemes = by_kind.get("ConceptScheme", [])
+    concepts = by_kind.get("Concept", [])
+    out += ["", f"### Concept schemes ({len(schemes)}) and concepts ({len(concepts)})", ""]
+    for scheme in schemes:
+        members = sorted(c.name for c in concepts if (c.iri, SKOS.inScheme, scheme.iri) in g)
+        out.append(f"- `{scheme.name}`: " + ", ".join(f"`{m}`" for m in members))
+    return "\n".join(out) + "\n"
+
+
+def _vocabulary_md_path() -> Path:
+    return as_path(ontology_file("twin.ttl")).parent.parent / "docs" / "vocabulary.md"
+
+
+def generate_vocabulary_md() -> str:
+    """docs/vocabulary.md with its generated term list brought up to date (the rest is prose)."""
+    path = _vocabulary_md_path()
+    skeleton = f"# The twin: vocabulary\n\n{BEGIN_TERMS}\n{END_TERMS}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else skeleton
+    if BEGIN_TERMS not in text or END_TERMS not in text:
+        raise VocabError(f"{path}: the markers {BEGIN_TERMS} and {END_TERMS} are missing")
+    head, rest = text.split(BEGIN_TERMS, 1)
+    _, tail = rest.split(END_TERMS, 1)
+    return f"{head}{BEGIN_TERMS}\n\n{terms_markdown()}\n{END_TERMS}{tail}"
+
+
 def _canonical_file(name: str) -> Callable[[], str]:
     def gen() -> str:
         g = Graph()
@@ -278,6 +349,8 @@ ARTIFACTS: dict[str, tuple[Callable[[], str], Callable[[], Path]]] = {
     "alignments.ttl": (_canonical_file("alignments.ttl"), lambda: as_path(ontology_file("alignments.ttl"))),
     "namespace.py": (generate_namespace, lambda: _package_dir() / "namespace.py"),
     "context.jsonld": (generate_context, lambda: as_path(ontology_file("context.jsonld"))),
+    # only in a source checkout (an installed package has no docs/ folder: skipped there)
+    "vocabulary.md": (generate_vocabulary_md, _vocabulary_md_path),
 }
 
 
@@ -286,6 +359,8 @@ def stale_artifacts() -> list[Path]:
     stale = []
     for gen, where in ARTIFACTS.values():
         path = where()
+        if not path.parent.is_dir():
+            continue
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != gen():
             stale.append(path)
@@ -311,6 +386,8 @@ def write_artifacts() -> list[Path]:
     changed = []
     for gen, where in ARTIFACTS.values():
         path = where()
+        if not path.parent.is_dir():
+            continue
         text = gen()
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             _write_atomic(path, text)
