@@ -50,10 +50,12 @@ What the builder does:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
@@ -105,13 +107,20 @@ PREFIXES = {
     "wd": WD,
 }
 
-_N = ox.NamedNode
+
+
+def _N(iri: str) -> str:
+    """An IRI term in N-Triples syntax (the builder writes statements as N-Quads text: see BuildResult)."""
+    return f"<{iri}>"
+
+
 TYPE = _N(RDF + "type")
 LABEL = _N(RDFS + "label")
 ALT = _N(SKOS + "altLabel")
 NOTE = _N(SKOS + "note")
 TITLE = _N(DCT + "title")
 DESCRIPTION = _N(DCT + "description")
+DCT_TYPE = _N(DCT + "type")
 PUBLISHER = _N(DCT + "publisher")
 DERIVED = _N(PROV + "wasDerivedFrom")
 PAGE = _N(FOAF + "page")
@@ -126,17 +135,34 @@ BOOLEAN = _N(XSD + "boolean")
 NNI = _N(XSD + "nonNegativeInteger")
 ANYURI = _N(XSD + "anyURI")
 DATETYPES = {dt: _N(dt) for dt in (XSD + "gYear", XSD + "gYearMonth", XSD + "date")}
-TRUE = ox.Literal("true", datatype=BOOLEAN)
+
+# Canonical N-Triples escapes (https://www.w3.org/TR/n-triples/#canonical-ntriples)
+_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x00, 0x08), 0x0B, *range(0x0E, 0x20), 0x7F]}
+_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"',
+                 0x5C: "\\\\"})
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 
 
-def _twin(name: str) -> ox.NamedNode:
+def _esc(text: str) -> str:
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
+def _typed(text: str, datatype: str) -> str:
+    return f'"{_esc(text)}"^^{datatype}'
+
+
+TRUE = _typed("true", BOOLEAN)
+LANG_RE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _twin(name: str) -> str:
     return _N(VOCAB_NS + name)
 
 
 class _T:
     """twin: terms used here (each must exist in ontology/twin.ttl; tests/test_build.py checks)."""
 
-    def __getattr__(self, name: str) -> ox.NamedNode:
+    def __getattr__(self, name: str) -> str:
         node = _twin(name)
         setattr(self, name, node)
         return node
@@ -161,16 +187,43 @@ class BuildSummary:
 
 @dataclass
 class BuildResult:
-    quads: list[ox.Quad]
+    """The statements of one build, with its summary and rejects.
+
+    For speed the builder writes each statement once as an N-Quads line (``lines``, without the
+    final `` .``), deduplicated, in a deterministic order: pyoxigraph parses that text several
+    times faster than Python constructs term objects. ``quads`` gives pyoxigraph Quads (parsed
+    once, on first use); ``nquads`` and ``ntriples`` the text, which
+    :func:`twinrdf.rdfio.write_rdf` writes or streams through pyoxigraph's serialisers.
+    Every term in it is checked or escaped by the builder (IRIs from validated parts, external
+    IRIs validated, literals escaped as canonical N-Triples, language tags checked).
+    """
+
+    lines: list[str]
     summary: BuildSummary
     rejects: list[Reject] = field(default_factory=list)
+    named_graphs: bool = False
+
+    @cached_property
+    def nquads(self) -> bytes:
+        return ((" .\n".join(self.lines) + " .\n") if self.lines else "").encode("utf-8")
+
+    @cached_property
+    def ntriples(self) -> bytes:
+        if not self.named_graphs:
+            return self.nquads
+        triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in self.quads)
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+    @cached_property
+    def quads(self) -> list[ox.Quad]:
+        return list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS, lenient=True))
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _date(d: PartialDate) -> ox.Literal:
-    return ox.Literal(str(d), datatype=DATETYPES[d.datatype])
+def _date(d: PartialDate) -> str:
+    return f'"{d}"^^{DATETYPES[d.datatype]}'
 
 
 def _decimal_text(x: float) -> str:
@@ -178,8 +231,20 @@ def _decimal_text(x: float) -> str:
     return s if "." in s else s + ".0"
 
 
-def _lit(text: str, lang: str | None = None) -> ox.Literal:
-    return ox.Literal(text, language=lang) if lang else ox.Literal(text)
+def _lit(text: str, lang: str | None = None) -> str:
+    return f'"{_esc(text)}"@{lang.lower()}' if lang else f'"{_esc(text)}"'
+
+
+_STATEMENT_RE = re.compile(r"^[A-Za-z0-9$-]+$")
+
+
+def _valid_iri(text: str) -> bool:
+    """True for an absolute IRI that pyoxigraph (and so every output format) accepts."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def term_to_rdflib(term: Any) -> Any:
@@ -198,26 +263,35 @@ def term_to_rdflib(term: Any) -> Any:
     raise TypeError(f"unexpected term {term!r}")
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls) if f.name not in ("key", "origin"))
+    return names
+
+
 def _merge_into(target: Any, other: Any) -> None:
     """Lists united in order, single values from the first record that has one."""
-    for f in fields(target):
-        if f.name in ("key", "origin"):
-            continue
-        a, b = getattr(target, f.name), getattr(other, f.name)
+    for name in _field_names(type(target)):
+        a, b = getattr(target, name), getattr(other, name)
         if isinstance(a, list):
             for item in b:
                 if item not in a:
                     a.append(item)
         elif isinstance(a, bool):
-            setattr(target, f.name, a or b)
+            setattr(target, name, a or b)
         elif a is None and b is not None:
-            setattr(target, f.name, b)
+            setattr(target, name, b)
 
 
 def _copy(rec: Any) -> Any:
     """A copy whose lists can be changed without touching the caller's record."""
-    return type(rec)(**{f.name: (list(v) if isinstance(v := getattr(rec, f.name), list) else v)
-                        for f in fields(rec)})
+    new = object.__new__(type(rec))
+    new.__dict__.update({k: (list(v) if isinstance(v, list) else v) for k, v in rec.__dict__.items()})
+    return new
 
 
 def _order(origin: Origin | None, index: int) -> tuple:
@@ -248,15 +322,16 @@ class _Builder:
         self.base = iris.check_base(base)
         self.per_source = graph_per_source
         self.rej = _Rejector()
-        self.quads: list[ox.Quad] = []
-        self.pending: list[ox.Quad] = []
-        self.graph: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
-        self._iri_cache: dict[tuple[str, str], ox.NamedNode] = {}
-        self._graph_cache: dict[str, ox.NamedNode] = {}
+        self.quads: list[str] = []
+        self.pending: list[str] = []
+        self.graph = ""  # "" for the default graph, else " <graph IRI>"
+        self._iri_cache: dict[tuple[str, str], str] = {}
+        self._graph_cache: dict[str, str] = {}
+        self.dropped: set[int] = set()  # ids of nested status changes / signings rejected on their own
         self.emitted_rows: set[tuple[str, int]] = set()
 
     # -- terms
-    def node(self, kind: str, key: str) -> ox.NamedNode:
+    def node(self, kind: str, key: str) -> str:
         k = (kind, key)
         n = self._iri_cache.get(k)
         if n is None:
@@ -267,17 +342,17 @@ class _Builder:
         if self.per_source and origin is not None:
             g = self._graph_cache.get(origin.file)
             if g is None:
-                g = self._graph_cache[origin.file] = _N(iris.graph_iri(self.base, origin.file))
+                g = self._graph_cache[origin.file] = " " + _N(iris.graph_iri(self.base, origin.file))
             self.graph = g
         else:
-            self.graph = ox.DefaultGraph()
+            self.graph = ""
 
-    def emit(self, s: ox.NamedNode, p: ox.NamedNode, o: Any) -> None:
-        self.quads.append(ox.Quad(s, p, o, self.graph))
+    def emit(self, s: str, p: str, o: str) -> None:
+        self.quads.append(f"{s} {p} {o}{self.graph}")
 
-    def sub(self, s: ox.NamedNode, p: ox.NamedNode, o: Any) -> None:
+    def sub(self, s: str, p: str, o: str) -> None:
         """A triple about a sub-node, held back so that each subject's triples stay together."""
-        self.pending.append(ox.Quad(s, p, o, self.graph))
+        self.pending.append(f"{s} {p} {o}{self.graph}")
 
     def flush(self) -> None:
         self.quads.extend(self.pending)
@@ -291,16 +366,21 @@ class _Builder:
     def _dedupe(self, items: list[Any], kind: str) -> tuple[list[Any], dict[int, list[Origin | None]]]:
         by_key: dict[str, Any] = {}
         origins: dict[int, list[Origin | None]] = {}
+        copied: set[int] = set()
         indexed = sorted(enumerate(items), key=lambda p: _order(p[1].origin, p[0]))
         for _, rec in indexed:
             first = by_key.get(rec.key)
             if first is None:
-                clone = _copy(rec)  # merging never mutates the caller's records
-                by_key[rec.key] = clone
-                origins[id(clone)] = [rec.origin]
-            else:
-                _merge_into(first, rec)
-                origins[id(first)].append(rec.origin)
+                by_key[rec.key] = rec
+                origins[id(rec)] = [rec.origin]
+                continue
+            if id(first) not in copied:  # merging never mutates the caller's records
+                clone = _copy(first)
+                copied.add(id(clone))
+                origins[id(clone)] = origins.pop(id(first))
+                by_key[rec.key] = first = clone
+            _merge_into(first, rec)
+            origins[id(first)].append(rec.origin)
         return [by_key[k] for k in sorted(by_key)], origins
 
     # -- the run
@@ -313,7 +393,7 @@ class _Builder:
         activities, act_origins = self._dedupe(r.activities, "activity")
         territorial, ter_origins = self._dedupe(r.territorial, "territorial")
         agreements = sorted(enumerate(r.agreements), key=lambda p: _order(p[1].origin, p[0]))
-        agreements_l = [_copy(a) for _, a in agreements]
+        agreements_l = [a for _, a in agreements]
 
         self.loc_keys = {x.key for x in localities}
         self.agent_keys = {x.key for x in agents}
@@ -324,6 +404,7 @@ class _Builder:
             if x.country_code:
                 self.code_index.setdefault(x.country_code.upper(), x.key)
         self.auto_countries: dict[str, str] = {}
+        self.named_countries: set[str] = set()
 
         # agreement keys: one partner set per key
         self.agr_keys: set[str] = set()
@@ -414,23 +495,24 @@ class _Builder:
         if provenance:
             self.emit_provenance(provenance)
 
-        quads = list(dict.fromkeys(self.quads))
+        lines = list(dict.fromkeys(self.quads))
         rejects = list(r.rejects) + self.rej.rejects
         rejected_rows = {(x.file, x.line) for x in rejects if x.file}
-        summary.localities = len(localities) + len(self.auto_countries)
+        summary.localities = len(localities) + len(self.auto_countries) + len(self.named_countries)
         summary.agreements = len(groups)
-        summary.triples = len(quads)
+        summary.triples = len(lines)
         summary.rows_read = r.rows_read
         summary.rows_rejected = len(rejected_rows)
         summary.rows_output = len(self.emitted_rows - rejected_rows)
-        return BuildResult(quads=quads, summary=summary, rejects=rejects)
+        return BuildResult(lines=lines, summary=summary, rejects=rejects,
+                           named_graphs=bool(self._graph_cache))
 
     def _reject_nested(self, agreement: Agreement) -> None:
         """Status changes and signings read from rows of their own go down with their agreement."""
         where = f" ({agreement.origin.file} line {agreement.origin.line})" if agreement.origin else ""
         name = agreement.key or "|".join(agreement.partners)
         for item in [*agreement.status_changes, *agreement.signings]:
-            if item.origin is not None:
+            if item.origin is not None and id(item) not in self.dropped:
                 self.rej.add([item.origin], "agreement", name,
                              f"its agreement {name!r} was rejected{where}")
 
@@ -456,7 +538,7 @@ class _Builder:
             out.append((column, value, f"unknown country {value!r} in {column}: expected the id of a "
                                        "locality or an ISO 3166-1 alpha-2 code"))
 
-    def resolve_country(self, value: str) -> ox.NamedNode | None:
+    def resolve_country(self, value: str) -> str | None:
         if value in self.loc_keys:
             return self.node("locality", value)
         code = value.upper()
@@ -471,18 +553,26 @@ class _Builder:
             return self.node("country", code)
         return None
 
-    def _wikidata(self, out: list, value: str | None) -> None:
+    def _wikidata(self, out: list, value: str | None, column: str = "wikidata") -> None:
         if value is not None and not (value[:1] == "Q" and value[1:].isdigit() and value[1:2] != "0"):
-            out.append(("wikidata", value, f"not a Wikidata item id: {value!r} (expected Q and digits)"))
+            out.append((column, value, f"not a Wikidata item id: {value!r} (expected Q and digits)"))
+
+    def _langs(self, out: list, column: str, names: Iterable[tuple[str, str | None]]) -> None:
+        for text, lang in names:
+            if lang is not None and not LANG_RE.match(lang):
+                out.append((column, f"{text}@{lang}", f"not a BCP 47 language tag: {lang!r}"))
 
     def check_locality(self, x: Locality) -> list:
         out: list = []
+        self._langs(out, "names", [*x.names, *x.descriptions])
         self._concept(out, "scope", "scope", x.scope)
         self._country(out, "country", x.country)
         self._ref(out, "parent", "locality", self.loc_keys, [x.parent])
         self._ref(out, "governing_body", "agent", self.agent_keys, [x.governing_body])
         self._ref(out, "sources", "source", self.src_keys, x.sources)
         self._wikidata(out, x.wikidata)
+        for q in x.instance_of:
+            self._wikidata(out, q, "instance_of")
         if not x.names:
             out.append(("name", None, "a locality needs a name"))
         if (x.lat is None) != (x.lon is None):
@@ -491,6 +581,7 @@ class _Builder:
 
     def check_agent(self, x: Agent) -> list:
         out: list = []
+        self._langs(out, "names", x.names)
         self._concept(out, "kind", "agent_kind", x.kind)
         self._country(out, "country", x.country)
         for role in x.roles:
@@ -504,6 +595,8 @@ class _Builder:
 
     def check_document(self, x: Document) -> list:
         out: list = []
+        if x.url is not None and not _valid_iri(x.url):
+            out.append(("url", x.url, f"not an absolute IRI: {x.url!r}"))
         self._ref(out, "sources", "source", self.src_keys, x.sources)
         return out
 
@@ -525,24 +618,22 @@ class _Builder:
             self._ref(out, "listings", "locality", self.loc_keys, [li.listed_by, li.listed_partner])
             self._ref(out, "listings", "source", self.src_keys, [li.source])
         # nested rows with an origin of their own are rejected on their own; others reject the agreement
-        for sc in list(x.status_changes):
+        if x.wikidata_statement is not None and not _STATEMENT_RE.match(x.wikidata_statement):
+            out.append(("wikidata_statement", x.wikidata_statement, "not a Wikidata statement id"))
+        for item in [*x.status_changes, *x.signings]:
+            if id(item) in self.dropped:
+                continue
             sub: list = []
-            self._concept(sub, "status", "status", sc.status)
-            self._ref(sub, "sources", "source", self.src_keys, sc.sources)
-            if sub and sc.origin is not None:
-                x.status_changes.remove(sc)
-                for column, value, reason in sub:
-                    self.rej.add([sc.origin], column, value, reason)
+            if isinstance(item, StatusChange):
+                self._concept(sub, "status", "status", item.status)
+                self._ref(sub, "sources", "source", self.src_keys, item.sources)
             else:
-                out.extend(sub)
-        for sg in list(x.signings):
-            sub = []
-            self._ref(sub, "person", "agent", self.agent_keys, [sg.person])
-            self._ref_any(sub, "on_behalf_of", [sg.on_behalf_of])
-            if sub and sg.origin is not None:
-                x.signings.remove(sg)
+                self._ref(sub, "person", "agent", self.agent_keys, [item.person])
+                self._ref_any(sub, "on_behalf_of", [item.on_behalf_of])
+            if sub and item.origin is not None:
+                self.dropped.add(id(item))
                 for column, value, reason in sub:
-                    self.rej.add([sg.origin], column, value, reason)
+                    self.rej.add([item.origin], column, value, reason)
             else:
                 out.extend(sub)
         return out
@@ -612,13 +703,13 @@ class _Builder:
         return out
 
     # ------------------------------------------------------------------ emitters
-    def _common(self, s: ox.NamedNode, sources: Iterable[str], note: str | None = None) -> None:
+    def _common(self, s: str, sources: Iterable[str], note: str | None = None) -> None:
         for k in sources:
             self.emit(s, DERIVED, self.node("source", k))
         if note:
             self.emit(s, NOTE, _lit(note))
 
-    def _names(self, s: ox.NamedNode, names: list) -> None:
+    def _names(self, s: str, names: list) -> None:
         seen: set = set()
         first = True
         for text, lang in names:
@@ -644,26 +735,32 @@ class _Builder:
         self._names(s, x.names)
         if x.country:
             self.emit(s, T.country, self.resolve_country(x.country))
+        elif x.country_name:
+            self.emit(s, T.country, self.country_by_name(x.country_name))
         if x.country_code:
-            self.emit(s, T.countryCode, ox.Literal(x.country_code))
+            self.emit(s, T.countryCode, _lit(x.country_code))
         if x.parent:
             self.emit(s, T.administrativeParent, self.node("locality", x.parent))
         if x.lat is not None and x.lon is not None:
             lat, lon = _decimal_text(x.lat), _decimal_text(x.lon)
-            self.emit(s, LAT, ox.Literal(lat, datatype=DECIMAL))
-            self.emit(s, LONG, ox.Literal(lon, datatype=DECIMAL))
-            g = _N(s.value + "/geometry")
+            self.emit(s, LAT, _typed(lat, DECIMAL))
+            self.emit(s, LONG, _typed(lon, DECIMAL))
+            g = s[:-1] + "/geometry>"
             self.emit(s, HAS_GEOMETRY, g)
             self.sub(g, TYPE, GEOMETRY)
-            self.sub(g, AS_WKT, ox.Literal(f"POINT({lon} {lat})", datatype=WKT))
+            self.sub(g, AS_WKT, _typed(f"POINT({lon} {lat})", WKT))
         if x.population is not None:
-            self.emit(s, T.population, ox.Literal(str(x.population), datatype=NNI))
+            self.emit(s, T.population, _typed(str(x.population), NNI))
         if x.population_date:
             self.emit(s, T.populationDate, _date(x.population_date))
         if x.wikidata:
             self.emit(s, T.wikidata, _N(WD + x.wikidata))
+        for q in x.instance_of:
+            self.emit(s, DCT_TYPE, _N(WD + q))
+        for text, lang in x.descriptions:
+            self.emit(s, DESCRIPTION, _lit(text, lang))
         if x.geonames:
-            self.emit(s, T.geonamesId, ox.Literal(x.geonames))
+            self.emit(s, T.geonamesId, _lit(x.geonames))
         if x.governing_body:
             self.emit(s, T.governingBody, self.node("agent", x.governing_body))
         if x.disputed:
@@ -675,6 +772,11 @@ class _Builder:
         self._common(s, x.sources, x.note)
         self.flush()
 
+    def country_by_name(self, name: str) -> str:
+        """A country the source names but no ISO 3166 code fits (``Soviet Union``): ``country/<slug>``."""
+        self.named_countries.add(name)
+        return self.node("country", name)
+
     def emit_auto_countries(self) -> None:
         self.set_graph(None)
         for code in sorted(self.auto_countries):
@@ -682,7 +784,12 @@ class _Builder:
             self.emit(s, TYPE, T.Locality)
             self.emit(s, TYPE, T.Country)
             self.emit(s, LABEL, _lit(self.auto_countries[code], "en"))
-            self.emit(s, T.countryCode, ox.Literal(code))
+            self.emit(s, T.countryCode, _lit(code))
+        for name in sorted(self.named_countries):
+            s = self.node("country", name)
+            self.emit(s, TYPE, T.Locality)
+            self.emit(s, TYPE, T.Country)
+            self.emit(s, LABEL, _lit(name))
 
     def emit_agent(self, x: Agent, origins: list) -> None:
         self.set_graph(x.origin)
@@ -722,7 +829,7 @@ class _Builder:
         if x.title:
             self.emit(s, TITLE, _lit(x.title))
         if x.url:
-            self.emit(s, T.url, ox.Literal(x.url, datatype=ANYURI))
+            self.emit(s, T.url, _typed(x.url, ANYURI))
         if x.reference_number:
             self.emit(s, T.referenceNumber, _lit(x.reference_number))
         if x.retrieved:
@@ -749,10 +856,12 @@ class _Builder:
 
     def emit_agreement(self, iri: str, members: list[Agreement], key: str | None) -> None:
         head = members[0]
-        merged = Agreement(key=key, partners=list(head.partners))
-        merged.listings = []
-        for m in members:
-            _merge_into(merged, m)
+        if len(members) == 1:
+            merged = head  # only read below
+        else:
+            merged = Agreement(key=key, partners=list(head.partners))
+            for m in members:
+                _merge_into(merged, m)
         self.set_graph(head.origin)
         for m in members:
             self.row(m.origin)
@@ -763,7 +872,7 @@ class _Builder:
         if merged.kind:
             self.emit(s, T.kind, _twin(concepts.normalise("agreement_kind", merged.kind)))
         status = merged.status
-        changes = self._status_changes(merged.status_changes)
+        changes = self._status_changes([c for c in merged.status_changes if id(c) not in self.dropped])
         if status is None:
             dated = [c for c in changes if c.date is not None]
             if dated:
@@ -815,6 +924,8 @@ class _Builder:
         # signings, one node per signatory
         by_person: dict[str, Signing] = {}
         for sg in merged.signings:
+            if id(sg) in self.dropped:
+                continue
             if sg.person in by_person:
                 _merge_into(by_person[sg.person], sg)
             else:
@@ -956,7 +1067,8 @@ class _Builder:
             values = v if isinstance(v, list | tuple) else [v]
             for item in values:
                 text = str(item)
-                obj = _N(text) if text.startswith(("http://", "https://")) else _lit(text)
+                is_iri = text.startswith(("http://", "https://")) and _valid_iri(text)
+                obj = _N(text) if is_iri else _lit(text)
                 self.emit(s, _N(DCT + k), obj)
 
 

@@ -116,7 +116,7 @@ def convert(
                           one_sided_pairs=s.one_sided_pairs)
         rejects = sorted(result.rejects, key=lambda r: (r.file, r.line))
         if not (strict and rejects):
-            summary.triples_written = rdfio.write_rdf(result.quads, output, chosen)
+            summary.triples_written = rdfio.write_rdf(result, output, chosen)
             summary.written = True
         bar.update()
     if rejects_path is not None:

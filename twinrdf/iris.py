@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from slugify import slugify
 
@@ -55,6 +56,7 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:HASH_LEN]
 
 
+@lru_cache(maxsize=1 << 18)
 def slug(key: str) -> str:
     """A readable, stable path segment for ``key`` (verbatim when already safe)."""
     if _SAFE.match(key):

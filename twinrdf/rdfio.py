@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from twinrdf.build import PREFIXES, term_to_rdflib
+from twinrdf.build import PREFIXES, BuildResult, term_to_rdflib
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,30 @@ def to_rdflib(quads: Iterable[ox.Quad], dataset: bool = False) -> Any:
     return ds
 
 
-def serialize(quads: list[ox.Quad], out: IO[bytes], fmt: Format) -> int:
-    """Write quads to a binary stream in ``fmt``; returns the number of statements written."""
+def _serialize_result(result: BuildResult, out: IO[bytes], fmt: Format) -> int:
+    """The fast path for a build: its N-Triples/N-Quads text is written as is, or streamed
+    through pyoxigraph's parser into its serialiser, never through Python term objects."""
+    data = result.nquads if fmt.dataset else result.ntriples
+    count = len(result.lines) if fmt.dataset or not result.named_graphs else data.count(b"\n")
+    if fmt.name in ("nquads", "ntriples"):
+        out.write(data)
+        return count
+    # lenient: the builder already checked every term (see BuildResult), so skip re-validating IRIs
+    source = ox.parse(data, format=ox.RdfFormat.N_QUADS if fmt.dataset else ox.RdfFormat.N_TRIPLES,
+                      lenient=True)
+    ox.serialize(source, out, format=fmt.oxigraph, prefixes=PREFIXES)
+    return count
+
+
+def serialize(quads: list[ox.Quad] | BuildResult, out: IO[bytes], fmt: Format) -> int:
+    """Write quads (or a build's statements) to a binary stream in ``fmt``; returns the statements written."""
+    if isinstance(quads, BuildResult):
+        if fmt.oxigraph is not None:
+            return _serialize_result(quads, out, fmt)
+        quads = quads.quads
     if fmt.oxigraph is not None:
-        items: list[Any] = list(dict.fromkeys(quads)) if fmt.dataset else _as_triples(quads)
+        named = any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
+        items: list[Any] = list(dict.fromkeys(quads)) if fmt.dataset or not named else _as_triples(quads)
         prefixes = PREFIXES if fmt.oxigraph in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
                                                 ox.RdfFormat.RDF_XML) else None
         ox.serialize(items, out, format=fmt.oxigraph, prefixes=prefixes)
@@ -146,7 +166,7 @@ def serialize(quads: list[ox.Quad], out: IO[bytes], fmt: Format) -> int:
     return len(set(quads)) if named else len(_as_triples(quads))
 
 
-def write_rdf(quads: list[ox.Quad], path: Path | str, fmt: str | Format | None = None) -> int:
+def write_rdf(quads: list[ox.Quad] | BuildResult, path: Path | str, fmt: str | Format | None = None) -> int:
     """Atomically write quads to ``path`` (format from ``fmt`` or the extension); returns statements."""
     target = Path(path)
     chosen = fmt if isinstance(fmt, Format) else choose_format(target, fmt)
