@@ -271,6 +271,9 @@ class View:
                 vl = _Vocab.label(term.value)
                 if vl:
                     return vl
+                curie = _curie(term.value)
+                if curie:
+                    return curie
                 tail = term.value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
                 return tail or term.value
             return "(unnamed)"
@@ -607,17 +610,26 @@ def resource_view(path: str) -> Response:
     iri = path_to_iri(stem) if suffix else path_to_iri(path)
     if iri is None or not _iri_ok(iri):
         abort(404)
-    triples = describe(iri)
-    if not triples and suffix:
-        # an IRI that itself ends in ".ttl": try it whole
-        iri, suffix, stem = path_to_iri(path) or iri, None, path
-        triples = describe(iri)
-    if not triples:
-        abort(404, description=f"No triples about <{iri}> in this dataset.")
-    mimetype, output = _choose(suffix)
+    _, output = _choose(suffix)
     if output is not None:
-        return _rdf_response(triples, output, negotiated=suffix is None)
+        triples = describe(iri)
+        if not triples and suffix:
+            # an IRI that itself ends in ".ttl": try it whole
+            whole = path_to_iri(path)
+            if whole and _iri_ok(whole):
+                iri, suffix, triples = whole, None, describe(whole)
+                _, output = _choose(None)
+        if not triples:
+            abort(404, description=f"No triples about <{iri}> in this dataset.")
+        if output is not None:
+            return _rdf_response(triples, output, negotiated=suffix is None)
     store = neighbourhood(iri)
+    node = ox.NamedNode(iri)
+    known = next(iter(store.quads_for_pattern(node, None, None)), None) or next(
+        iter(store.quads_for_pattern(None, None, node)), None
+    )
+    if known is None:
+        abort(404, description=f"No triples about <{iri}> in this dataset.")
     v = View(store, iri)
     types = set(v.types(v.node))
     ctx: dict[str, Any] = {
@@ -680,10 +692,21 @@ def vocab_view(rest: str = "") -> Response:
     return resp
 
 
+def _curie(iri: str) -> str | None:
+    """``rdfs:label`` for a term of a well-known vocabulary (not for the data's own IRIs)."""
+    for prefix, ns in prefixes().items():
+        local = iri[len(ns) :] if iri.startswith(ns) else None
+        if local and all(c.isalnum() or c in "_-" for c in local):
+            return f"{prefix}:{local}"
+    return None
+
+
 def _term_html(term: Any, v: View | None = None) -> Markup:
     """A term as HTML: local link for IRIs served here, outward link for others, literal text."""
     if isinstance(term, ox.NamedNode):
-        label = v.label(term) if v is not None else (_Vocab.label(term.value) or term.value)
+        label = (
+            v.label(term) if v is not None else (_Vocab.label(term.value) or _curie(term.value) or term.value)
+        )
         href = local_href(term.value)
         ext = "" if href != term.value else ' rel="external"'
         return Markup('<a href="{}" title="{}"{}>{}</a>').format(href, term.value, Markup(ext), label)
