@@ -22,7 +22,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from twinrdf.endpoint.rdfviews import negotiate_rdf, prefixes, serialize
+from twinrdf.endpoint.rdfviews import BY_SUFFIX, negotiate_rdf, prefixes, serialize
 
 from twinrdf.resources import examples_dir
 
@@ -159,7 +159,8 @@ def prefixes_json() -> Response:
 @bp.get("/.well-known/sparql-examples")
 def sparql_examples() -> Response:
     """The example queries as RDF (SIB sparql-examples style), or a list for browsers."""
-    chosen = negotiate_rdf(html=True)
+    fmt = request.args.get("format")
+    chosen = (BY_SUFFIX[fmt].mimetype, BY_SUFFIX[fmt]) if fmt in BY_SUFFIX else negotiate_rdf(html=True)
     if chosen is None:
         abort(406)
     _, output = chosen
