@@ -183,3 +183,40 @@ def test_alignments_use_weak_links_and_cover_the_required_targets():
     ]
     missing = [t for t in expected if t not in targets]
     assert not missing, missing
+
+
+# --- the vocab command ---------------------------------------------------------------------------
+
+
+def test_vocab_command_prints_checks_and_converts():
+    from click.testing import CliRunner
+
+    from twinrdf.cli import main
+
+    runner = CliRunner()
+    printed = runner.invoke(main, ["vocab"])
+    assert printed.exit_code == 0 and "owl:Ontology" in printed.output
+    assert runner.invoke(main, ["vocab", "--check"]).exit_code == 0
+    assert runner.invoke(main, ["vocab", "--qc"]).exit_code == 0
+    as_jsonld = runner.invoke(main, ["vocab", "--format", "json-ld"])
+    assert as_jsonld.exit_code == 0
+    assert isomorphic(Graph().parse(data=as_jsonld.output, format="json-ld"), vocab.load_ontology())
+    aligned = runner.invoke(main, ["vocab", "--alignments", "--format", "nt"])
+    assert aligned.exit_code == 0 and "<http://www.wikidata.org/prop/direct/P190>" in aligned.output
+
+
+def test_vocab_command_reports_a_broken_ontology_without_traceback(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from twinrdf.cli import main
+
+    broken = tmp_path / "twin.ttl"
+    broken.write_text("@prefix twin: <https://w3id.org/twinrdf/ns#> .\ntwin:Locality a .\n")
+    real = vocab.ontology_file
+    monkeypatch.setattr(
+        vocab, "ontology_file", lambda name="twin.ttl": broken if name == "twin.ttl" else real(name)
+    )
+    for args in (["vocab", "--format", "nt"], ["vocab", "--check"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output and "Error" in result.output

@@ -2,9 +2,10 @@
 
 The ontology (``ontology/twin.ttl``) is the source of truth. From it this module generates
 ``twinrdf/namespace.py`` (an rdflib ``DefinedNamespace``), ``ontology/context.jsonld`` (a JSON-LD
-context) and the canonical Turtle layout of ``twin.ttl`` and ``alignments.ttl`` themselves, so
-that every edit produces a small, readable diff. ``twinrdf vocab --generate`` rewrites them all;
-``twinrdf vocab --check`` (and the test suite) fails when one has drifted.
+context), the term list of ``docs/vocabulary.md`` and the canonical Turtle layout of ``twin.ttl``
+and ``alignments.ttl`` themselves, so that every edit produces a small, readable diff.
+``twinrdf vocab --generate`` rewrites them all; ``twinrdf vocab --check`` (and the test suite)
+fails when one has drifted.
 """
 
 from __future__ import annotations
@@ -404,7 +405,7 @@ def write_artifacts() -> list[Path]:
 @click.option(
     "--generate", is_flag=True,
     help="Rewrite the derived files in the source checkout (canonical twin.ttl and alignments.ttl, "
-    "twinrdf/namespace.py, ontology/context.jsonld) from the ontology.",
+    "twinrdf/namespace.py, ontology/context.jsonld, the term list in docs/vocabulary.md).",
 )
 @click.option("--check", is_flag=True, help="Exit 1 if a derived file differs from what --generate writes.")
 @click.option(
