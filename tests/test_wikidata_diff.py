@@ -12,14 +12,11 @@ from click.testing import CliRunner
 from tests.support.wikidata import (  # noqa: F401 - fixtures
     DATA,
     LOCALITIES,
-    virtuoso,
     wd_mirror,
-    wd_ntriples,
-    wd_virtuoso,
 )
 from twinrdf.cli import main
 from twinrdf.dates import PartialDate
-from twinrdf.wikidata.client import StoreClient, WikidataClient
+from twinrdf.wikidata.client import StoreClient
 from twinrdf.wikidata.diff import dates_agree, diff, quickstatement
 from twinrdf.wikidata.reconcile import ReconcileConfig, links_turtle, reconcile
 
@@ -77,13 +74,6 @@ def test_dates_disagree(result):
     assert not dates_agree(PartialDate(1987, 6), PartialDate(1987, 5, 12))
     qs = quickstatement("Q1", "Q2", PartialDate(1987, 5), None)
     assert qs == "Q1\tP190\tQ2\tP580\t+1987-05-00T00:00:00Z/10"
-
-
-def test_same_diff_from_virtuoso(result, sources, wd_virtuoso):  # noqa: F811
-    other = diff(sources, WikidataClient(wd_virtuoso, sleep=lambda s: None))
-    assert [(f.kind, f.qa, f.qb, f.detail) for f in other.findings] == \
-        [(f.kind, f.qa, f.qb, f.detail) for f in result.findings]
-    assert other.quickstatements == result.quickstatements
 
 
 def test_cli_reports(sources, wd_mirror, tmp_path):  # noqa: F811

@@ -11,11 +11,8 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 
 from tests.support.wikidata import (  # noqa: F401 - fixtures
     LOCALITIES,
-    virtuoso,
     wd_endpoint,
     wd_mirror,
-    wd_ntriples,
-    wd_virtuoso,
 )
 from twinrdf.cli import main
 from twinrdf.wikidata.client import StoreClient, WikidataClient
@@ -80,11 +77,9 @@ def test_provenance_names_endpoint_and_queries(local, wd_mirror):  # noqa: F811
     assert any("p:P190" in q.object.value for q in queries)
 
 
-def test_same_facts_from_endpoint_and_virtuoso(local, links, wd_endpoint, wd_virtuoso):  # noqa: F811
+def test_same_facts_from_the_project_endpoint(local, links, wd_endpoint):  # noqa: F811
     via_http = enrich([LOCALITIES, links], WikidataClient(wd_endpoint, sleep=lambda s: None), now=WHEN)
     assert facts(via_http) == facts(local)
-    via_virtuoso = enrich([LOCALITIES, links], WikidataClient(wd_virtuoso, sleep=lambda s: None), now=WHEN)
-    assert facts(via_virtuoso) == facts(local)
 
 
 def test_cache_rerun_offline(links, wd_endpoint, tmp_path, local):  # noqa: F811

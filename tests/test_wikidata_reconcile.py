@@ -12,11 +12,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from tests.support.wikidata import (  # noqa: F401 - fixtures
     LOCALITIES,
-    virtuoso,
     wd_endpoint,
     wd_mirror,
-    wd_ntriples,
-    wd_virtuoso,
 )
 from twinrdf.cli import main
 from twinrdf.wikidata.client import StoreClient, WikidataClient
@@ -80,11 +77,6 @@ def test_same_result_from_the_project_endpoint(local_result, wd_endpoint):  # no
     result = reconcile(LOCALITIES, client)
     assert detail(result) == detail(local_result)
     assert client.log.requests > 0 and client.log.waits == []
-
-
-def test_same_result_from_virtuoso(local_result, wd_virtuoso):  # noqa: F811
-    result = reconcile(LOCALITIES, WikidataClient(wd_virtuoso, sleep=lambda s: None))
-    assert detail(result) == detail(local_result)
 
 
 def test_links_with_prov_and_reproducible(local_result, wd_mirror):  # noqa: F811

@@ -88,7 +88,10 @@ class FaultServer:
                 self._answer(parse_qs(q))
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        # join the handler threads on close, so that every request is recorded before the test
+        # looks (a slow machine may not have run a handler yet when the client gave up)
+        self.httpd.daemon_threads = False
+        self.httpd.block_on_close = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/sparql"
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)

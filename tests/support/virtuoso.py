@@ -2,9 +2,10 @@
 
 API: ``start_virtuoso(tmpdir) -> VirtuosoServer`` with ``url`` (SPARQL endpoint),
 ``graph_crud_url`` (Graph Store Protocol), ``load(data, graph, content_type)`` and ``stop()``;
-and the session-scoped pytest fixture ``virtuoso`` (skips when virtuoso-t is not installed).
-Each xdist worker starts its own instance on free ports, with its own ini and database in a
-temporary folder (recipe: ../shared/notes/virtuoso.md).
+``shared_virtuoso()`` for the one instance of the test process; and the pytest fixture
+``virtuoso`` (skips when virtuoso-t is not installed). Each xdist worker starts its own
+instance on free ports, with its own ini and database in a temporary folder (recipe:
+../shared/notes/virtuoso.md). Use distinct graph IRIs per area: the instance is shared.
 
 Quirks a client must handle: JSON results use ``"type": "typed-literal"``; without an Accept
 header Virtuoso answers SPARQL/XML (or HTML for a browser); an empty query returns its HTML form.
@@ -12,17 +13,18 @@ header Virtuoso answers SPARQL/XML (or HTML for a browser); an empty query retur
 
 from __future__ import annotations
 
+import atexit
 import configparser
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,13 +132,24 @@ def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
     return server
 
 
+_SHARED: VirtuosoServer | None = None
+
+
+def shared_virtuoso() -> VirtuosoServer:
+    """The one Virtuoso of this test process (xdist worker), started on first use and stopped
+    at exit. A cache at module level rather than a session fixture alone: a fixture imported into
+    several test modules is a separate fixture in each, and would start one server per module."""
+    global _SHARED
+    if _SHARED is None or _SHARED.process.poll() is not None:
+        folder = Path(tempfile.mkdtemp(prefix="twinrdf-virtuoso-"))
+        _SHARED = start_virtuoso(folder)
+        atexit.register(_SHARED.stop)
+    return _SHARED
+
+
 @pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    """One Virtuoso per test session (per xdist worker); skipped when it is not installed."""
+def virtuoso() -> VirtuosoServer:
+    """One Virtuoso per test process (per xdist worker); skipped when it is not installed."""
     if not available() and not os.environ.get("TWINRDF_REQUIRE_VIRTUOSO"):
         pytest.skip("virtuoso-opensource is not installed (scripts/install-system-deps)")
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    return shared_virtuoso()

@@ -3,7 +3,9 @@ served by the project's own endpoint and by Virtuoso. Import the fixtures you us
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import atexit
+import contextlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,35 +22,54 @@ MIRROR_SOURCES = [SYNTHETIC, WIKIBASE_SDK / "Q2112.json", P190_CRAWL / "weimar.j
 MIRROR_GRAPH = "urn:twinrdf:test:wikidata-mirror"
 
 
-@pytest.fixture(scope="session")
-def wd_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The folder of an on-disk mirror store."""
-    path = tmp_path_factory.mktemp("wd") / "mirror"
-    report = build_mirror(MIRROR_SOURCES, path)
-    assert not report.rejects
-    return path
+# Module-level caches: these fixtures are imported into several test modules, and pytest makes
+# an imported fixture a separate fixture in each module; the caches keep one of each per process.
+_CACHE: dict[str, object] = {}
+_EXIT = contextlib.ExitStack()
+atexit.register(_EXIT.close)
+
+
+def _tmp(name: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"twinrdf-{name}-"))
+
+
+def shared_mirror() -> Path:
+    """The folder of an on-disk mirror store (one per process)."""
+    if "mirror" not in _CACHE:
+        path = _tmp("wd") / "mirror"
+        report = build_mirror(MIRROR_SOURCES, path)
+        assert not report.rejects
+        _CACHE["mirror"] = path
+    return _CACHE["mirror"]  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")
-def wd_ntriples(wd_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def wd_mirror() -> Path:
+    return shared_mirror()
+
+
+@pytest.fixture(scope="session")
+def wd_ntriples(wd_mirror: Path) -> bytes:
     store = Store.read_only(str(wd_mirror))
     return store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
 
 
 @pytest.fixture(scope="session")
-def wd_endpoint(wd_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def wd_endpoint() -> str:
     """The mirror served by the project's endpoint (tests/support/server.py): the /sparql URL."""
-    from tests.support.server import running_server
+    if "endpoint" not in _CACHE:
+        from tests.support.server import running_server
 
-    # the endpoint gets its own copy: it opens its store itself
-    copy = tmp_path_factory.mktemp("wd-endpoint") / "mirror"
-    build_mirror(MIRROR_SOURCES, copy)
-    with running_server(copy) as base:
-        yield base + "/sparql"
+        copy = _tmp("wd-endpoint") / "mirror"  # the endpoint opens its own store
+        build_mirror(MIRROR_SOURCES, copy)
+        _CACHE["endpoint"] = _EXIT.enter_context(running_server(copy)) + "/sparql"
+    return _CACHE["endpoint"]  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")
 def wd_virtuoso(virtuoso: VirtuosoServer, wd_ntriples: bytes) -> str:  # noqa: F811
     """The same mirror loaded into Virtuoso: its /sparql URL."""
-    virtuoso.load(wd_ntriples, graph=MIRROR_GRAPH, content_type="text/turtle")
+    if _CACHE.get("virtuoso") != virtuoso.url:
+        virtuoso.load(wd_ntriples, graph=MIRROR_GRAPH, content_type="text/turtle")
+        _CACHE["virtuoso"] = virtuoso.url
     return virtuoso.url

@@ -201,7 +201,27 @@ def name_variants(name: str) -> list[str]:
     bare = bare.split(",")[0].strip()
     if bare and bare not in out:
         out.append(bare)
+    # "BIELEFELD", "bielefeld" -> "Bielefeld"; "FRANKFURT AM MAIN" -> "Frankfurt am Main"
+    for form in list(out):
+        if form.isupper() or form.islower():
+            titled = _title(form)
+            if titled not in out:
+                out.append(titled)
     return out
+
+
+_PARTICLES = {"am", "an", "der", "die", "das", "de", "del", "della", "di", "da", "do", "dos", "du", "des",
+              "la",
+              "le", "les", "el", "en", "im", "in", "ob", "on", "upon", "sur", "sous", "y", "i", "of", "the",
+              "bei", "vor", "aan", "den", "het", "van", "von", "zu", "zum", "zur"}
+
+
+def _title(text: str) -> str:
+    words = re.split(r"(\s+|-)", text.lower())
+    out = []
+    for i, w in enumerate(words):
+        out.append(w if (i > 0 and w in _PARTICLES) or not w.strip() else w[:1].upper() + w[1:])
+    return "".join(out)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -343,12 +363,18 @@ class Reconciler:
             self._score(loc, c)
             if loc.geonames and q in by_gn.get(loc.geonames, []):
                 c.method = "geonames"
-                c.score = max(c.score, 0.99 if len(by_gn[loc.geonames]) == 1 else c.score)
+                if len(by_gn[loc.geonames]) == 1:
+                    c.score = max(c.score, 0.99)
             scored.append(c)
         scored.sort(key=lambda c: (-c.score, c.qid))
         if not scored:
             return Decision(loc, "no-candidate", reason="no item with this name (or GeoNames id) "
                             "in the country and of a settlement or administrative class")
+        by_id = [c for c in scored if c.method == "geonames"]
+        if len(by_id) == 1 and len(by_gn.get(loc.geonames or "", [])) == 1:
+            # a unique known identifier decides: the item that carries this GeoNames id
+            return Decision(loc, "accepted", match=by_id[0], candidates=[by_id[0]] + [c for c in scored
+                                                                                      if c is not by_id[0]])
         best = scored[0]
         runner = scored[1].score if len(scored) > 1 else 0.0
         if best.score < self.config.threshold:
@@ -361,9 +387,11 @@ class Reconciler:
         return Decision(loc, "accepted", match=best, candidates=scored)
 
     def _score(self, loc: LocalLocality, c: Candidate) -> None:
-        local = [normalise(n) for n, _ in loc.names]
+        # the name as given, or a form without its qualifier ("Arad (city)" -> "Arad") at a small cost
+        local = [(normalise(v), 1.0 if i == 0 else 0.97) for n, _ in loc.names
+                 for i, v in enumerate(name_variants(n))]
         theirs = [normalise(n) for n in c.names]
-        c.name_score = max((fuzz.ratio(a, b) / 100.0 for a in local for b in theirs), default=0.0)
+        c.name_score = max((fuzz.ratio(a, b) / 100.0 * w for a, w in local for b in theirs), default=0.0)
         c.label = sorted(c.names)[0] if c.names else c.qid
         parts = [(c.name_score, 0.6)]
         if loc.lat is not None and loc.lon is not None and c.lat is not None and c.lon is not None:
@@ -383,7 +411,8 @@ def _type_factor(scope: str, kinds: set[str]) -> float:
         return 1.0 if kinds & {"municipality", "settlement"} else 0.8
     if scope in ADMIN_SCOPES:
         return 1.0 if "admin" in kinds and "settlement" not in kinds else 0.9 if "admin" in kinds else 0.7
-    return 1.0
+    # scope unknown: twinning partners are towns and municipalities far more often than districts
+    return 1.0 if kinds & {"settlement", "municipality"} else 0.85
 
 
 def reconcile(source: str | Path, client: WikidataClient, config: ReconcileConfig | None = None,
