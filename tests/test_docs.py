@@ -96,3 +96,18 @@ def test_docs_into_a_file_path_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["docs", str(target)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_w3id_redirects_point_at_files_the_docs_build_writes(site):
+    """Every target of the .htaccess in docs/vocabulary.md is a file that `twinrdf docs` writes,
+    and the vocabulary IRI, version IRIs, shapes and context are all negotiated."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    block = re.search(r"```apache\n(.*?)```", text, re.S)
+    assert block, "docs/vocabulary.md has no ```apache block"
+    rules = block.group(1)
+    targets = set(re.findall(r"/(?:latest|\$1)/([\w.-]+) \[R=30[23]", rules))
+    written = {p.name for p in site.iterdir()}
+    assert targets and targets <= written, sorted(targets - written)
+    for pattern in (r"^ns$", r"^ns/([0-9]+\.[0-9]+\.[0-9]+)$", r"^shapes$", r"^context\.jsonld$"):
+        assert f"RewriteRule {pattern} " in rules, pattern
+    assert "text/turtle" in rules and r"application/ld\+json" in rules
