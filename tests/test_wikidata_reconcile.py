@@ -131,3 +131,34 @@ def test_local_reading_and_names():
     assert "de" not in locs  # countries are not reconciled here
     assert name_variants("Frankfurt (Oder)") == ["Frankfurt (Oder)", "Frankfurt"]
     assert normalise("Wólka  Górska!") == "wolka gorska"
+
+
+def test_seed_end_to_end_counts_add_up(wd_mirror):  # noqa: F811
+    from twinrdf.resources import as_path, examples_dir
+
+    seed = as_path(examples_dir()) / "seed" / "seed.ttl"
+    result = reconcile(seed, StoreClient(wd_mirror))
+    statuses = [d.status for d in result.decisions]
+    # countries (typed twin:Locality and twin:Country) are not reconciled; every other locality is
+    # accounted for exactly once
+    assert len(statuses) == 37 and statuses.count("linked") == 21
+    assert statuses.count("accepted") + statuses.count("review") + statuses.count("no-candidate") == 16
+    assert not any(d.locality.iri.endswith(("/fr", "/gb", "/de")) for d in result.decisions)
+
+
+def test_mirror_without_classes_needs_no_class_filter(tmp_path):
+    import json
+
+    from twinrdf.wikidata.mirror import build_mirror
+
+    ent = {"type": "item", "id": "Q42", "labels": {"en": {"language": "en", "value": "Keighley"}}}
+    (tmp_path / "e.json").write_text(json.dumps(ent))
+    build_mirror([tmp_path / "e.json"], tmp_path / "m")
+    data = tmp_path / "d.ttl"
+    data.write_text('<https://example.org/k> a <https://w3id.org/twinrdf/ns#Town> ; '
+                    '<http://www.w3.org/2000/01/rdf-schema#label> "Keighley"@en .')
+    strict = reconcile(data, StoreClient(tmp_path / "m"))
+    assert strict.decisions[0].status == "no-candidate"
+    loose = reconcile(data, StoreClient(tmp_path / "m"), ReconcileConfig(require_class=False))
+    assert loose.decisions[0].status == "accepted" and loose.decisions[0].match.qid == "Q42"
+    assert loose.decisions[0].match.score == pytest.approx(0.9)

@@ -79,6 +79,7 @@ class Candidate:
     lon: float | None = None
     geonames: set[str] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # settlement, municipality, admin
+    classified: bool = False  # has any P31 at all
     # scores, filled by scoring
     name_score: float = 0.0
     distance_km: float | None = None
@@ -102,6 +103,9 @@ class ReconcileConfig:
     margin: float = 0.10
     languages: Sequence[str] = DEFAULT_LANGUAGES
     max_distance_km: float = 50.0
+    # False for a mirror without P31/P279 (say, labels and P190 only): unclassified candidates
+    # are then kept, at a lower score (type factor 0.9)
+    require_class: bool = True
 
 
 @dataclass
@@ -146,6 +150,7 @@ PREFIX geo: <http://www.opengis.net/ont/geosparql#>
 SELECT ?loc ?type ?name ?cc ?cq ?lat ?long ?wkt ?gn ?wd WHERE {{
   VALUES ?type {{ {scopes} }}
   ?loc a ?type .
+  FILTER NOT EXISTS {{ ?loc a twin:Country }}
   {{ ?loc rdfs:label|skos:prefLabel|skos:altLabel|twin:formerName ?name }}
   UNION {{ ?loc twin:country ?c . OPTIONAL {{ ?c twin:countryCode ?cc }}
           OPTIONAL {{ ?c twin:wikidata ?cq }} }}
@@ -336,6 +341,7 @@ class Reconciler:
                 c.geonames.add(str(row["gn"]))
         for row in self.client.select_values(Q_DIRECT_CLASS, "item", qids):
             c = cands[qid(row["item"])]
+            c.classified = True
             cls = qid(row["class"])
             if cls in DIRECT_SETTLEMENT:
                 c.kinds.add("settlement")
@@ -355,8 +361,8 @@ class Reconciler:
             if base is None:
                 continue
             c = Candidate(base.qid, base.label, set(base.names), set(base.countries), base.lat, base.lon,
-                          set(base.geonames), set(base.kinds))
-            if not c.kinds:
+                          set(base.geonames), set(base.kinds), classified=base.classified)
+            if not c.kinds and (self.config.require_class or c.classified):
                 continue  # neither a settlement nor an administrative entity
             if loc.country_qid and c.countries and loc.country_qid not in c.countries:
                 continue
@@ -398,7 +404,7 @@ class Reconciler:
             c.distance_km = haversine_km(loc.lat, loc.lon, c.lat, c.lon)
             geo = max(0.0, 1.0 - max(0.0, c.distance_km - 5.0) / self.config.max_distance_km)
             parts.append((geo, 0.4))
-        c.type_factor = _type_factor(loc.scope, c.kinds)
+        c.type_factor = _type_factor(loc.scope, c.kinds) if c.kinds else 0.9
         if loc.country_qid and not c.countries:
             c.type_factor *= 0.9  # the country could not be checked
         c.score = round(sum(v * w for v, w in parts) / sum(w for _, w in parts) * c.type_factor, 4)
@@ -555,10 +561,12 @@ def build_client(endpoint: str, user_agent: str | None, cache_path: Path | None,
 @click.option("--margin", type=float, default=0.10, show_default=True)
 @click.option("--languages", default=",".join(DEFAULT_LANGUAGES), show_default=True,
               help="Label languages to look names up in.")
+@click.option("--no-class-filter", is_flag=True,
+              help="Keep candidates without any P31 (for mirrors built without classes).")
 @click.option("--progress/--no-progress", default=False)
 @client_options
 def reconcile_command(source: Path, output: Path, review: Path | None, threshold: float, margin: float,
-                      languages: str, progress: bool, **client_kw: object) -> None:
+                      languages: str, no_class_filter: bool, progress: bool, **client_kw: object) -> None:
     """Link localities without a Q-id to Wikidata items.
 
     SOURCE is an RDF file or a store folder of twin: data. Exit 0 when every locality is linked,
@@ -566,7 +574,8 @@ def reconcile_command(source: Path, output: Path, review: Path | None, threshold
     """
     client = build_client(**client_kw)  # type: ignore[arg-type]
     config = ReconcileConfig(threshold=threshold, margin=margin,
-                             languages=tuple(x.strip() for x in languages.split(",") if x.strip()))
+                             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
+                             require_class=not no_class_filter)
     try:
         result = reconcile(source, client, config, progress=progress)
     except WikidataError as exc:
