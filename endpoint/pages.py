@@ -209,18 +209,43 @@ class _Vocab:
 
 def _build_vocab_html() -> str:
     """The pyLODE page from the docs stage (``twinrdf.docs.ontology_html``), or "" when the docs
-    stage cannot build it here (the generic resource page is served instead)."""
+    stage cannot build it here (the generic resource page is served instead).
+
+    pyLODE takes seconds, so the page is kept in a file of the temp directory keyed by the
+    ontology's content and the package version: every worker process, and the next start, reuse
+    it instead of building it again."""
+    import hashlib
+    import logging
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from twinrdf import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for name in ("twin.ttl", "alignments.ttl"):
+        f = ontology_file(name)
+        if f.is_file():
+            h.update(f.read_bytes())
+    cache = Path(tempfile.gettempdir()) / f"twinrdf-vocab-{os.getuid()}-{h.hexdigest()[:16]}.html"
+    if cache.is_file():
+        return cache.read_text(encoding="utf-8")
     try:
         from twinrdf.docs import ontology_html
     except ImportError:
         return ""
     try:
-        return ontology_html()
+        html = ontology_html()
     except Exception:  # pyLODE problems must not take the vocabulary IRI down
-        import logging
-
         logging.getLogger(__name__).exception("pyLODE documentation could not be built")
         return ""
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return html
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The seed dataset is loaded through the toolkit (`twinrdf load --store sparql+http://...`), then
 the competency questions are asked through this endpoint backed by Virtuoso and by the embedded
-store, and must give the same answers; the W3C protocol manifest runs through the
-Virtuoso-backed endpoint, read-only and with updates."""
+store, and must give the same answers; the W3C protocol manifest (all 34 tests, updates enabled)
+runs through the Virtuoso-backed endpoint."""
 
 from __future__ import annotations
 
@@ -73,16 +73,18 @@ def test_spec_and_query_form_parsing() -> None:
     assert sol["n"] == ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
 
 
-@pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory):
-    """A Virtuoso of this module's own (the protocol tests DROP ALL, so it is not shared)."""
+def test_endpoint_backed_by_virtuoso(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One test, one Virtuoso of its own (start-up costs seconds, and the protocol tests DROP ALL,
+    so it is shared with nobody): the seed and the competency questions first, then the W3C
+    protocol manifest."""
     if not available():
         if os.environ.get("TWINRDF_REQUIRE_VIRTUOSO"):
             pytest.fail("virtuoso-opensource is required but not installed")
         pytest.skip("virtuoso-opensource is not installed (scripts/install-system-deps)")
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-remote"))
+    server = start_virtuoso(tmp_path / "virtuoso")
     try:
-        yield server
+        check_seed_through_virtuoso_gives_the_same_answers(server, tmp_path)
+        check_w3c_protocol_through_virtuoso(server, monkeypatch)
     finally:
         server.stop()
 
@@ -123,7 +125,7 @@ def answers(resp: requests.Response) -> list[str] | bool:
     )
 
 
-def test_seed_through_virtuoso_gives_the_same_answers(virtuoso, tmp_path: Path) -> None:
+def check_seed_through_virtuoso_gives_the_same_answers(virtuoso, tmp_path: Path) -> None:
     spec = spec_for(virtuoso, SEED_GRAPH)
     bad = tmp_path / "bad.ttl"
     bad.write_text("<urn:a> <urn:b> .\n")
@@ -160,22 +162,20 @@ def test_seed_through_virtuoso_gives_the_same_answers(virtuoso, tmp_path: Path) 
     assert compared == len(qs)
 
 
-def test_w3c_protocol_through_virtuoso(virtuoso, monkeypatch: pytest.MonkeyPatch) -> None:
+def check_w3c_protocol_through_virtuoso(virtuoso, monkeypatch: pytest.MonkeyPatch) -> None:
     tests = read_manifest(W3C / "protocol" / "manifest.ttl")
     spec = spec_for(virtuoso, PROTOCOL_GRAPH)
     store = open_store(spec)
     for iri, file in all_graph_data(tests).items():
         store.load_file(file, graph=iri)
-    with running_server(spec, {"query_workers": 2}) as base:
-        read_only = run_manifest(tests, base)
-    queries = [o for o in read_only if not o.test.is_update]
-    assert len(queries) == 20 and all(o.passed for o in queries), summary(queries)
     monkeypatch.setenv("TWINRDF_UPDATE_TOKEN", "remote-token")
     with running_server(spec, {"query_workers": 1, "enable_updates": True}) as base:
         outcomes = run_manifest(tests, base, {"Authorization": "Bearer remote-token"})
     failed = {o.test.short for o in outcomes if not o.passed}
     print(f"Virtuoso-backed, updates enabled: {summary(outcomes)}")
     assert len(outcomes) == 34
+    queries = [o for o in outcomes if not o.test.is_update]
+    assert len(queries) == 20 and all(o.passed for o in queries), summary(queries)
     assert failed <= VIRTUOSO_DROP_ALL, summary(outcomes)
     # the failures are reported as a failing store (502), never as a crash of this endpoint
     for o in outcomes:
