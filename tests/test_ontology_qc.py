@@ -50,6 +50,14 @@ MUTANTS = {
     "property-range-kind": ("twin:mut a owl:ObjectProperty ; rdfs:range xsd:string .", "mut"),
     "concept-not-in-scheme": ("twin:Mut a skos:Concept, twin:Purpose .", "Mut"),
     "duplicate-label": ('twin:Mut a owl:Class ; rdfs:label "city"@en .', "Mut"),
+    "symmetric-property-domain-range": (
+        "twin:mut a owl:ObjectProperty, owl:SymmetricProperty ;"
+        " rdfs:domain twin:Locality ; rdfs:range twin:Agent .",
+        "mut",
+    ),
+    "inverse-property-domain-range": (
+        "twin:mut a owl:ObjectProperty ; owl:inverseOf twin:partner ; rdfs:domain twin:Agent .", "mut"
+    ),
 }
 
 
