@@ -111,3 +111,15 @@ def test_w3id_redirects_point_at_files_the_docs_build_writes(site):
     for pattern in (r"^ns$", r"^ns/([0-9]+\.[0-9]+\.[0-9]+)$", r"^shapes$", r"^context\.jsonld$"):
         assert f"RewriteRule {pattern} " in rules, pattern
     assert "text/turtle" in rules and r"application/ld\+json" in rules
+
+
+def test_unparseable_shapes_are_a_clear_error(tmp_path, monkeypatch):
+    import twinrdf.docs as docs
+
+    bad = tmp_path / "twin-shapes.ttl"
+    bad.write_text("this is not turtle")
+    monkeypatch.setattr(docs, "shapes_file", lambda name="twin-shapes.ttl": bad)
+    monkeypatch.setattr(docs, "ontology_html", lambda: "<html></html>")  # skip the slow pyLODE part
+    result = CliRunner().invoke(main, ["docs", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "Error" in result.output

@@ -149,7 +149,10 @@ def ontology_html() -> str:
     """The twin: ontology as one self-contained HTML page (pyLODE OntPub, CSS inlined)."""
     ontpub = _import_ontpub()
     with _pylode_lock(), _quiet_root_logger():
-        page = ontpub(_ontology_for_pylode(), sort_subjects=True).make_html(include_css=True)
+        try:
+            page = ontpub(_ontology_for_pylode(), sort_subjects=True).make_html(include_css=True)
+        except Exception as exc:  # pyLODE raises PylodeError and plain errors alike
+            raise DocsError(f"pyLODE could not document the ontology: {exc}") from exc
     links = [("concepts.html", "Concept schemes"), ("shapes.html", "Shapes"), ("twin.ttl", "Turtle"),
              ("twin.jsonld", "JSON-LD"), ("alignments.ttl", "Alignments")]
     nav = '<p id="twinrdf-nav">' + " · ".join(f'<a href="{h}">{x}</a>' for h, x in links) + "</p>"
@@ -363,7 +366,7 @@ def docs_command(outdir: Path) -> None:
     try:
         for path in build_docs(outdir):
             click.echo(str(path))
-    except OSError as exc:
+    except (OSError, SyntaxError, ValueError) as exc:  # unwritable OUTDIR, unparseable shapes
         raise DocsError(str(exc)) from exc
 
 
