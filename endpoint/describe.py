@@ -349,6 +349,19 @@ def service_description(endpoint: str | None = None) -> Response:
     return resp
 
 
+@bp.get("/")
+def home() -> Response:
+    """The site root: browsers go to the query UI, machines to the dataset's description."""
+    from flask import redirect
+    from twinrdf.endpoint.rdfviews import negotiate
+
+    best = negotiate(["text/turtle", "text/html", "application/xhtml+xml"])
+    target = _sparql_path() if best in ("text/html", "application/xhtml+xml") else "/.well-known/void"
+    resp = redirect(request.script_root + target if target.startswith("/.") else target, code=303)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
 @bp.get("/.well-known/void")
 def void() -> Response:
     output, negotiated = _choose_rdf()

@@ -181,3 +181,11 @@ def test_example_queries_are_published(site: tuple[str, Path]) -> None:
     for ex in executables:
         text = str(g.value(ex, sh.select) or g.value(ex, sh.ask) or g.value(ex, sh.construct))
         assert text.strip()
+
+
+def test_site_root_points_browsers_to_the_ui_and_machines_to_void(site: tuple[str, Path]) -> None:
+    url, _ = site
+    r = requests.get(url + "/", headers={"Accept": "text/html"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/sparql")
+    r = requests.get(url + "/", headers={"Accept": "text/turtle"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/.well-known/void")
