@@ -1,0 +1,536 @@
+"""Endpoint benchmark: five typical queries over HTTP on 127.0.0.1, side by side with baselines.
+
+Datasets:
+- ``generated``: a ~1M-triple twinning graph made by the builder (twinrdf.build) from generated
+  records (localities with labels and countries; agreements with partners, kind, status, start
+  and some end dates; partner choice skewed so that some cities have many twins).
+- ``wikipedia``: the Wikipedia-derived list (../shared/data/wikipedia-twin-lists/twin_cities_raw.csv)
+  converted with the shipped mapping (no dates: query 3 then finds nothing, but still scans).
+
+Queries: (1) the twins of one city with labels; (2) agreements per pair of countries, for the
+pairs involving the country of that city;
+(3) agreements active in a given year; (4) twins of twins of one city; (5) DESCRIBE of one
+agreement.
+
+Measured, in one run:
+- this endpoint under its documented production setup (``twinrdf serve --workers 2 --threads 8``,
+  gunicorn, each worker with its own query worker processes opening the store read-only);
+- rdflib-endpoint (PyPI) serving the same N-Triples file (its own venv in bench/_work, created on
+  first use), same queries and clients; goal: this endpoint >= 40x its throughput;
+- pyoxigraph in-process, no HTTP (query + JSON/N-Triples serialisation); goal: this endpoint's
+  single-client latency <= 2x on the small queries (1, 4, 5).
+
+Throughput: 8 concurrent clients (threads, one keep-alive HTTP connection each), a fixed number of
+requests per query. Latency: one client, sequential requests.
+
+Run: python3 bench/endpoint.py [--datasets generated,wikipedia] [--agreements 88000] [--no-rdflib]
+     [--json bench/_work/endpoint/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / "_work" / "endpoint"
+DATA = ROOT.parent / "shared" / "data"
+RAW = DATA / "wikipedia-twin-lists" / "twin_cities_raw.csv"
+MAPPING = ROOT / "examples" / "mappings" / "wikipedia-twin-lists-raw.yaml"
+RDFLIB_VENV = HERE / "_work" / "rdflib-endpoint-venv"
+
+TWIN = "https://w3id.org/twinrdf/ns#"
+PREFIXES = f"PREFIX twin: <{TWIN}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+CLIENTS = 8
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def generated_nt(agreements: int, seed: int = 6) -> Path:
+    """~1M triples (at 88,000 agreements) through the builder, cached in bench/_work."""
+    out = WORK / f"generated-{agreements}.nt"
+    if out.exists():
+        return out
+    from twinrdf.build import build
+    from twinrdf.dates import PartialDate
+    from twinrdf.records import Agreement, Locality, RecordSet, Source
+
+    rng = random.Random(seed)
+    countries = [
+        "DE",
+        "FR",
+        "GB",
+        "PL",
+        "IT",
+        "ES",
+        "US",
+        "JP",
+        "CN",
+        "UA",
+        "RU",
+        "NL",
+        "BE",
+        "CZ",
+        "HU",
+        "RO",
+        "SE",
+        "FI",
+        "NO",
+        "DK",
+        "AT",
+        "CH",
+        "PT",
+        "GR",
+        "TR",
+        "BR",
+        "MX",
+        "CA",
+        "KR",
+        "IN",
+    ]
+    n_loc = max(100, int(agreements / 2.2))
+    rs = RecordSet()
+    rs.sources.append(Source(key="generated", title="generated benchmark data"))
+    for i in range(n_loc):
+        rs.localities.append(
+            Locality(
+                key=f"town{i}",
+                names=[(f"Town {i}", "en")],
+                scope="Town",
+                country=countries[i % len(countries)],
+                sources=["generated"],
+            )
+        )
+    seen = set()
+    while len(rs.agreements) < agreements:
+        # skewed: low indexes are hubs (like capitals with dozens of twins)
+        a = min(int(rng.paretovariate(1.2)) - 1, n_loc - 1)
+        a = rng.randrange(n_loc) if rng.random() < 0.5 else a
+        b = rng.randrange(n_loc)
+        if a == b or (min(a, b), max(a, b)) in seen:
+            continue
+        seen.add((min(a, b), max(a, b)))
+        start = 1950 + rng.randrange(72)
+        end = PartialDate(start + rng.randrange(1, 30)) if rng.random() < 0.15 else None
+        rs.agreements.append(
+            Agreement(
+                key=None,
+                partners=[f"town{a}", f"town{b}"],
+                kind="TwinTown",
+                status="Ended" if end else "Active",
+                start_date=PartialDate(start),
+                end_date=end,
+                sources=["generated"],
+            )
+        )
+    result = build(rs)
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_bytes(result.ntriples)
+    os.replace(tmp, out)
+    return out
+
+
+def wikipedia_nt() -> Path:
+    out = WORK / "wikipedia.nt"
+    if not out.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "twinrdf.cli",
+                "convert",
+                str(RAW),
+                "--mapping",
+                str(MAPPING),
+                "-o",
+                str(out),
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        if not out.exists():
+            raise SystemExit("converting the Wikipedia list failed")
+    return out
+
+
+def store_for(nt: Path) -> Path:
+    path = WORK / (nt.stem + "-store")
+    if not (path / "CURRENT").exists():
+        from twinrdf.store import OxigraphStore, load_files
+
+        s = OxigraphStore(path)
+        report = load_files(s, [nt])
+        s.close()
+        if report.failed:
+            raise SystemExit(f"load failed: {report.failed}")
+    return path
+
+
+def pick_parameters(store_path: Path) -> dict[str, str]:
+    """A city with a typical-to-busy number of twins, one of its agreements, a year."""
+    import pyoxigraph as ox
+
+    s = ox.Store.read_only(str(store_path))
+    rows = list(
+        s.query(
+            PREFIXES + "SELECT ?c (COUNT(?t) AS ?n) WHERE { ?c twin:twinnedWith ?t } "
+            "GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT 200"
+        )
+    )
+    city = rows[len(rows) // 2]["c"].value  # the 100th busiest city
+    agreement = next(iter(s.query(PREFIXES + f"SELECT ?a WHERE {{ ?a twin:partner <{city}> }} LIMIT 1")))[
+        "a"
+    ].value
+    return {"city": city, "agreement": agreement, "year": "1990"}
+
+
+def queries(p: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """name -> (SPARQL, Accept)."""
+    json_ = "application/sparql-results+json"
+    return {
+        "q1-twins": (
+            PREFIXES + f"SELECT ?twin ?label WHERE {{ <{p['city']}> twin:twinnedWith ?twin . "
+            "OPTIONAL { ?twin rdfs:label ?label } }",
+            json_,
+        ),
+        "q2-country-pairs": (
+            PREFIXES + "SELECT ?c1 ?c2 (COUNT(?a) AS ?n) WHERE { "
+            f"<{p['city']}> twin:country ?c1 . ?x twin:country ?c1 . "
+            "?a twin:partner ?x, ?y . FILTER(?y != ?x) ?y twin:country ?c2 } "
+            "GROUP BY ?c1 ?c2 ORDER BY DESC(?n)",
+            json_,
+        ),
+        "q3-active-in-year": (
+            PREFIXES + "SELECT (COUNT(?a) AS ?n) WHERE { ?a a twin:TwinningAgreement ; "
+            "twin:startDate ?s . OPTIONAL { ?a twin:endDate ?e } "
+            f"FILTER(YEAR(?s) <= {p['year']} && (!BOUND(?e) || YEAR(?e) >= {p['year']})) }}",
+            json_,
+        ),
+        "q4-twins-of-twins": (
+            PREFIXES + f"SELECT DISTINCT ?tt ?label WHERE {{ <{p['city']}> twin:twinnedWith ?t . "
+            f"?t twin:twinnedWith ?tt . FILTER(?tt != <{p['city']}>) "
+            "OPTIONAL { ?tt rdfs:label ?label } }",
+            json_,
+        ),
+        "q5-describe": (f"DESCRIBE <{p['agreement']}>", "application/n-triples"),
+    }
+
+
+SMALL = ("q1-twins", "q4-twins-of-twins", "q5-describe")
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(port: int, path: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    q = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", f"{path}?{q}", headers={"Accept": "application/sparql-results+json"})
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("server did not come up")
+
+
+def start_twinrdf(store: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TWINRDF_QUERY_WORKERS": "2",
+        "TWINRDF_MAX_RESULT_ROWS": "100000",
+        "TWINRDF_QUERY_TIMEOUT": "900",
+        "TWINRDF_QUEUE_TIMEOUT": "900",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "twinrdf.cli",
+            "serve",
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_up(port, "/sparql", proc, 120)
+    return proc, port
+
+
+def ensure_rdflib_venv() -> Path:
+    exe = RDFLIB_VENV / "bin" / "rdflib-endpoint"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(RDFLIB_VENV)], check=True)
+        subprocess.run(
+            [str(RDFLIB_VENV / "bin" / "pip"), "install", "-q", "rdflib-endpoint[web]>=0.6,<0.7"], check=True
+        )
+    return exe
+
+
+def start_rdflib(nt: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(ensure_rdflib_venv()), "serve", str(nt), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_up(port, "/sparql", proc, 1800)
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # our own child's session: gunicorn and its workers
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+# ----------------------------------------------------------------------------- load generation
+
+
+def _one(conn: http.client.HTTPConnection, path: str, query: str, accept: str) -> tuple[float, int]:
+    body = urllib.parse.urlencode({"query": query})
+    t = time.perf_counter()
+    conn.request(
+        "POST",
+        path,
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
+    r = conn.getresponse()
+    data = r.read()
+    dt = time.perf_counter() - t
+    if r.status != 200:
+        raise RuntimeError(f"HTTP {r.status}: {data[:200]!r}")
+    return dt, len(data)
+
+
+def run_load(
+    port: int, path: str, query: str, accept: str, total: int, clients: int, timeout: float = 600
+) -> dict:
+    """``total`` requests spread over ``clients`` threads; latencies and throughput."""
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counts = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        for _ in range(n):
+            try:
+                dt, _ = _one(conn, path, query, accept)
+                with lock:
+                    lat.append(dt)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                with lock:
+                    errors.append(str(exc)[:120])
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in counts if n]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return summarize(lat, wall, errors)
+
+
+def summarize(lat: list[float], wall: float, errors: list[str] | None = None) -> dict:
+    lat = sorted(lat)
+    if not lat:
+        return {"n": 0, "errors": len(errors or []), "error_sample": (errors or [""])[0]}
+    p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
+    return {
+        "n": len(lat),
+        "p50_ms": statistics.median(lat) * 1000,
+        "p99_ms": p99 * 1000,
+        "throughput_rps": len(lat) / wall if wall else 0.0,
+        "errors": len(errors or []),
+    }
+
+
+def in_process(store: Path, qs: dict[str, tuple[str, str]], n: int, heavy: set[str]) -> dict[str, dict]:
+    import pyoxigraph as ox
+
+    s = ox.Store.read_only(str(store))
+    out = {}
+    for name, (q, _accept) in qs.items():
+        lat = []
+        runs = 5 if name in heavy else n
+        for i in range(runs + 3):
+            t = time.perf_counter()
+            r = s.query(q)
+            if isinstance(r, ox.QuerySolutions | ox.QueryBoolean):
+                r.serialize(format=ox.QueryResultsFormat.JSON)
+            else:
+                ox.serialize(r, format=ox.RdfFormat.N_TRIPLES)
+            if i >= 3:
+                lat.append(time.perf_counter() - t)
+        out[name] = summarize(lat, sum(lat))
+    return out
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
+    import pyoxigraph as ox
+
+    store = store_for(nt)
+    triples = len(ox.Store.read_only(str(store)))
+    params = pick_parameters(store)
+    qs = queries(params)
+    print(f"\n== {name}: {triples} triples ({nt.name}); city {params['city']}", flush=True)
+    res: dict = {
+        "dataset": name,
+        "triples": triples,
+        "params": params,
+        "twinrdf": {},
+        "rdflib": {},
+        "pyoxigraph": {},
+        "twinrdf_1client": {},
+    }
+    heavy = {"q2-country-pairs", "q3-active-in-year"}
+    res["pyoxigraph"] = in_process(store, qs, args.latency_requests, heavy)
+    proc, port = start_twinrdf(store)
+    try:
+        for qname, (q, accept) in qs.items():
+            _one(http.client.HTTPConnection("127.0.0.1", port, timeout=600), "/sparql", q, accept)  # warm up
+            res["twinrdf_1client"][qname] = run_load(
+                port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 10, 1
+            )
+            total = args.heavy_requests if qname in heavy else args.requests
+            res["twinrdf"][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
+            print(f"  twinrdf    {qname:20s} {fmt(res['twinrdf'][qname])}", flush=True)
+    finally:
+        stop(proc)
+    if not args.no_rdflib:
+        t = time.perf_counter()
+        proc, port = start_rdflib(nt)
+        res["rdflib_load_s"] = time.perf_counter() - t
+        try:
+            for qname, (q, accept) in qs.items():
+                total = args.rdflib_heavy_requests if qname in heavy else args.rdflib_requests
+                res["rdflib"][qname] = run_load(
+                    port, "/sparql", q, accept, total, CLIENTS, timeout=args.rdflib_timeout
+                )
+                print(f"  rdflib-ep  {qname:20s} {fmt(res['rdflib'][qname])}", flush=True)
+        finally:
+            stop(proc)
+    return res
+
+
+def fmt(s: dict) -> str:
+    if not s.get("n"):
+        return f"no successful request ({s.get('errors')} errors: {s.get('error_sample', '')})"
+    return f"p50 {s['p50_ms']:8.1f} ms  p99 {s['p99_ms']:8.1f} ms  {s['throughput_rps']:8.1f} req/s" + (
+        f"  ({s['errors']} errors)" if s.get("errors") else ""
+    )
+
+
+def report(results: list[dict]) -> str:
+    lines = []
+    for r in results:
+        lines.append(f"\n### {r['dataset']} ({r['triples']:,} triples)\n")
+        if "rdflib_load_s" in r:
+            lines.append(
+                f"rdflib-endpoint start-up (parsing the file into rdflib): {r['rdflib_load_s']:.0f} s\n"
+            )
+        lines.append(
+            "| query | twinrdf p50 / p99 ms | twinrdf req/s (8 clients) | rdflib-endpoint p50 / p99 ms "
+            "| rdflib-endpoint req/s | throughput ratio | twinrdf 1-client p50 ms | pyoxigraph in-process "
+            "p50 ms | latency ratio |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for q in r["twinrdf"]:
+            if not r["twinrdf"][q].get("n"):
+                lines.append(f"| {q} | failed: {r['twinrdf'][q]} |")
+                continue
+            t, b, one, ox_ = (
+                r["twinrdf"][q],
+                r["rdflib"].get(q, {}),
+                r["twinrdf_1client"][q],
+                r["pyoxigraph"][q],
+            )
+            ratio = (t["throughput_rps"] / b["throughput_rps"]) if b.get("n") else None
+            lat_ratio = one["p50_ms"] / ox_["p50_ms"] if ox_.get("n") else None
+            bcell = f"{b['p50_ms']:.0f} / {b['p99_ms']:.0f}" if b.get("n") else ("failed" if b else "not run")
+            brps = f"{b['throughput_rps']:.2f}" if b.get("n") else "-"
+            lines.append(
+                f"| {q} | {t['p50_ms']:.1f} / {t['p99_ms']:.1f} | {t['throughput_rps']:.1f} | "
+                f"{bcell} | {brps} | "
+                f"{f'{ratio:.0f}x' if ratio else '-'} | {one['p50_ms']:.2f} | {ox_['p50_ms']:.2f} | "
+                f"{f'{lat_ratio:.1f}x' if lat_ratio else '-'} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--datasets", default="generated,wikipedia")
+    ap.add_argument(
+        "--agreements", type=int, default=88000, help="generated agreements (~1M triples at 88000)"
+    )
+    ap.add_argument("--requests", type=int, default=400, help="requests per small query (8 clients)")
+    ap.add_argument("--heavy-requests", type=int, default=40, help="requests per heavy query (q2, q3)")
+    ap.add_argument("--latency-requests", type=int, default=200, help="sequential requests for latency")
+    ap.add_argument("--rdflib-requests", type=int, default=16)
+    ap.add_argument("--rdflib-heavy-requests", type=int, default=4)
+    ap.add_argument("--rdflib-timeout", type=float, default=900)
+    ap.add_argument("--no-rdflib", action="store_true")
+    ap.add_argument("--json", default=str(WORK / "results.json"))
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in args.datasets.split(","):
+        nt = generated_nt(args.agreements) if name == "generated" else wikipedia_nt()
+        results.append(bench_dataset(name, nt, args))
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
