@@ -18,9 +18,10 @@ import csv
 import io
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,11 +121,14 @@ def dates_agree(a: PartialDate, b: PartialDate) -> bool:
     return ka == kb
 
 
-def local_pairs(sources: str | Path | Sequence[str | Path]) -> tuple[list[LocalPair], int]:
+Sources = str | Path | Sequence[str | Path] | Callable[..., Any]
+
+
+def local_pairs(sources: Sources) -> tuple[list[LocalPair], int]:
     """Pairs of linked localities that the local data says are twinned; and how many agreements
     could not be compared because a partner has no Q-id."""
-    links = {loc.iri: loc.wikidata for loc in load_localities(sources) if loc.wikidata}
-    query = open_sources(sources)
+    query = sources if callable(sources) else open_sources(sources)
+    links = {loc.iri: loc.wikidata for loc in load_localities(query) if loc.wikidata}
     q = f"""PREFIX twin: <{TWIN}>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?ag ?x ?y ?start ?end ?url WHERE {{
@@ -192,8 +196,9 @@ def _key(q: str) -> tuple[int, str]:
 
 def diff(sources: str | Path | Sequence[str | Path], client: WikidataClient) -> DiffResult:
     """Compare the local twinnings in ``sources`` with Wikidata's P190 statements."""
-    pairs, not_comparable = local_pairs(sources)
-    linked = sorted({loc.wikidata for loc in load_localities(sources) if loc.wikidata}, key=_key)
+    query = open_sources(sources)
+    pairs, not_comparable = local_pairs(query)
+    linked = sorted({loc.wikidata for loc in load_localities(query) if loc.wikidata}, key=_key)
     edges = wikidata_edges(client, linked)
     findings: list[Finding] = []
     qs: list[str] = []

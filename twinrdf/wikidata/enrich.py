@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from pyoxigraph import Literal as OxLiteral
@@ -93,13 +94,13 @@ def _n(prefix: str, local: str) -> NamedNode:
     return NamedNode(PREFIXES[prefix] + local)
 
 
-def linked_items(sources: str | Path | Sequence[str | Path]) -> list[str]:
+def linked_items(sources: str | Path | Sequence[str | Path] | Callable[..., Any]) -> list[str]:
     """Q-ids that the localities in ``sources`` link to with twin:wikidata, sorted."""
     return sorted({loc.wikidata for loc in load_localities(sources) if loc.wikidata},
                   key=lambda q: (len(q), q))
 
 
-def enrich(sources: str | Path | Sequence[str | Path], client: WikidataClient,
+def enrich(sources: str | Path | Sequence[str | Path] | Callable[..., Any], client: WikidataClient,
            languages: Sequence[str] = DEFAULT_LANGUAGES, graph: str = DEFAULT_GRAPH,
            progress: bool = False, now: datetime | None = None) -> EnrichResult:
     """Fetch the facts about every linked item; return them as quads in ``graph``."""
@@ -229,8 +230,7 @@ def enrich_command(sources: tuple[Path, ...], output: Path | None, store_path: P
     client = build_client(**client_kw)  # type: ignore[arg-type]
     langs = tuple(x.strip() for x in languages.split(",") if x.strip())
     try:
-        open_sources(sources)
-        result = enrich(sources, client, langs, graph, progress=progress)
+        result = enrich(open_sources(sources), client, langs, graph, progress=progress)
         write_result(result, output, store_path)
     except WikidataError as exc:
         click.echo(f"error: {exc}", err=True)

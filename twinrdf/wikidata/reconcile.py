@@ -23,10 +23,11 @@ import sys
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rapidfuzz import fuzz
@@ -138,9 +139,10 @@ def open_sources(sources: str | Path | Sequence[str | Path]):  # noqa: ANN201 - 
     return mem.query
 
 
-def load_localities(source: str | Path | Sequence[str | Path]) -> list[LocalLocality]:
-    """Localities (any twin:Locality subclass except Country) from RDF files or a store folder."""
-    query = open_sources(source)
+def load_localities(source: str | Path | Sequence[str | Path] | Callable[..., Any]) -> list[LocalLocality]:
+    """Localities (any twin:Locality subclass except Country) from RDF files or a store folder
+    (or a ``query`` callable from :func:`open_sources`, to read the sources once)."""
+    query = source if callable(source) else open_sources(source)
     scopes = " ".join(f"twin:{s}" for s in LOCAL_SCOPES)
     q = f"""PREFIX twin: <{TWIN}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
