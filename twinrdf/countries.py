@@ -144,19 +144,6 @@ def _index() -> dict[str, tuple[str, str]]:
         display = getattr(c, "common_name", None) or c.name
         for attr in ("common_name", "name", "official_name"):
             add(getattr(c, attr, None), c.alpha_2, display)
-    # Country names in the languages national twinning lists are mostly kept in (pycountry's
-    # gettext catalogues); English names above win over a translation that collides.
-    for lang in TRANSLATED:
-        try:
-            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-        except OSError:
-            continue
-        for c in pycountry.countries:
-            display = getattr(c, "common_name", None) or c.name
-            for attr in ("common_name", "name", "official_name"):
-                text = getattr(c, attr, None)
-                if text:
-                    add(tr.gettext(text), c.alpha_2, display)
     for h in pycountry.historic_countries:
         # "USSR, Union of Soviet Socialist Republics": every comma part names the country
         for part in [h.name, *h.name.split(", ")]:
@@ -167,6 +154,30 @@ def _index() -> dict[str, tuple[str, str]]:
             idx[head] = (code, idx.get(fold(code), (code, head))[1])
     for text, code in ALIASES.items():
         idx[fold(text)] = (code, text) if code else ("", text)  # "" marks "known, no ISO code"
+    return idx
+
+
+@lru_cache(maxsize=1)
+def _translated() -> dict[str, tuple[str, str]]:
+    """Country names in the languages national twinning lists are mostly kept in (pycountry's
+    gettext catalogues), loaded only when an English lookup fails."""
+    idx: dict[str, tuple[str, str]] = {}
+    english = _index()
+    for lang in TRANSLATED:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            display = getattr(c, "common_name", None) or c.name
+            for attr in ("common_name", "name", "official_name"):
+                text = getattr(c, attr, None)
+                if not text:
+                    continue
+                for variant in {tr.gettext(text), _strip_paren(tr.gettext(text))}:
+                    f = fold(variant)
+                    if f and f not in english and f not in idx:
+                        idx[f] = (c.alpha_2, display)
     return idx
 
 
@@ -207,7 +218,7 @@ def _exact(text: str) -> CountryMatch | None:
         if raw.isupper():  # "DE", "DEU", "GB-ENG"; lower-case two-letter words are not codes
             code = _codes()[raw.upper()]
             return CountryMatch(code, top_of(code), _display(code), "code")
-    hit = _index().get(fold(raw))
+    hit = _index().get(fold(raw)) or _translated().get(fold(raw))
     if hit is None:
         return None
     code, display = hit

@@ -429,8 +429,27 @@ class Resolver:
         keys = [root_key[uf.find(i)] for i in range(len(ms))]
         return Resolution(keys, localities, review)
 
+    def _single(self, m: _Mention) -> Locality:
+        """The common case, one mention for one locality, without the grouping machinery."""
+        code = m.cm.code if m.cm is not None else None
+        names: list[Name] = [(m.name, m.lang)] if m.name else []
+        names.extend(a for a in m.extra if a not in names)
+        if not names and m.wikidata:
+            names = [(m.wikidata, None)]
+        if m.wikidata:
+            key = m.wikidata
+        else:
+            key = f"{slug((m.top or 'xx').lstrip('?'))}.{slug(m.base) if m.base else 'unnamed'}"
+            if m.fqual:
+                key += f".{slug(m.qual or '')}"
+        return Locality(key=key, names=names, country=code, country_name=None if code else m.country,
+                        lat=m.lat, lon=m.lon, wikidata=m.wikidata, geonames=m.geonames, origin=m.origin,
+                        descriptions=list(m.descriptions))
+
     def _locality(self, idxs: list[int]) -> Locality:
         ms = self._mentions
+        if len(idxs) == 1:
+            return self._single(ms[idxs[0]])
         qids = Counter(ms[i].wikidata for i in idxs if ms[i].wikidata)
         qid = qids.most_common(1)[0][0] if qids else None
         if len(idxs) == 1:

@@ -412,19 +412,28 @@ def _compile(f: Any, mapping: Mapping) -> Getter:
     return column
 
 
+SIDE_FIELDS = ("name", "wikidata", "country", "lat", "lon", "coordinates", "geonames", "lang", "aliases",
+               "description")
+_ABSENT = (None, None)
+
+
 class _Row:
     """Compiled getters for every field of the mapping, applied to one row at a time."""
 
     def __init__(self, mapping: Mapping) -> None:
         spec = mapping.spec
-        self.sides = {side: {k: _compile(v, mapping) for k, v in spec[side].items()}
-                      for side in ("from", "to")}
+        self.sides = {side: [(i, _compile(spec[side][k], mapping)) for i, k in enumerate(SIDE_FIELDS)
+                             if k in spec[side]] for side in ("from", "to")}
         self.agreement = {k: _compile(v, mapping) for k, v in (spec.get("agreement") or {}).items()}
         self.row: dict = {}
 
-    def side(self, side: str, name: str) -> tuple[str | None, str | None]:
-        g = self.sides[side].get(name)
-        return g(self.row) if g is not None else (None, None)
+    def side_values(self, side: str) -> list[tuple[str | None, str | None]]:
+        """(value, column) for each of SIDE_FIELDS, in that order."""
+        out = [_ABSENT] * len(SIDE_FIELDS)
+        row = self.row
+        for i, g in self.sides[side]:
+            out[i] = g(row)
+        return out
 
     def agr(self, name: str) -> tuple[str | None, str | None]:
         g = self.agreement.get(name)
@@ -599,14 +608,11 @@ def parse_rows(rows: Iterable[tuple[int, dict]], mapping: Mapping, file: str) ->
 
 
 def _mention(r: _Row, which: str, resolver: Resolver, lang_default: str | None, origin: Origin) -> int:
-    name, name_col = r.side(which, "name")
-    qid = _qid(*r.side(which, "wikidata"))
+    ((name, name_col), wd, (country, _), (lat_v, lat_c), (lon_v, lon_c), (coords, coords_c),
+     (geonames, g_col), (lang, _), (aliases, _), (description, _)) = r.side_values(which)
+    qid = _qid(*wd) if wd[0] is not None else None
     if name is None and qid is None:
         raise _RowError(f"no name for the '{which}' partner", name_col, None)
-    country, _ = r.side(which, "country")
-    lat_v, lat_c = r.side(which, "lat")
-    lon_v, lon_c = r.side(which, "lon")
-    coords, coords_c = r.side(which, "coordinates")
     if coords is not None:
         m = re.match(r"^\s*Point\(\s*(\S+)\s+(\S+)\s*\)\s*$", coords, re.I)  # WKT, lon lat
         if m:
@@ -618,16 +624,12 @@ def _mention(r: _Row, which: str, resolver: Resolver, lang_default: str | None, 
                                 coords_c, coords)
             lat_v, lon_v = parts
         lat_c = lon_c = coords_c
-    lat = _float(lat_v, lat_c, -90, 90, "latitude")
-    lon = _float(lon_v, lon_c, -180, 180, "longitude")
+    lat = _float(lat_v, lat_c, -90, 90, "latitude") if lat_v is not None else None
+    lon = _float(lon_v, lon_c, -180, 180, "longitude") if lon_v is not None else None
     if (lat is None) != (lon is None):
         raise _RowError("latitude without longitude (or the reverse)", lat_c or lon_c, lat_v or lon_v)
-    geonames, g_col = r.side(which, "geonames")
     if geonames is not None and not geonames.isdigit():
         raise _RowError("GeoNames id is not a number", g_col, geonames)
-    lang, _ = r.side(which, "lang")
-    aliases, _ = r.side(which, "aliases")
-    description, _ = r.side(which, "description")
     return resolver.add(name, country, lat, lon, wikidata=qid, geonames=geonames,
                         lang=lang or lang_default, origin=origin,
                         aliases=[a.strip() for a in aliases.split(", ") if a.strip()] if aliases else None,
