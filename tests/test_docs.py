@@ -11,19 +11,22 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
+from tests.support.ontology import once
 from twinrdf.cli import main
 from twinrdf.docs import make_offline, remote_references
 from twinrdf.resources import as_path, shapes_file
 from twinrdf.vocab import load_ontology, vocabulary_terms
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
+def _build_site(out: Path) -> None:
     result = CliRunner().invoke(main, ["docs", str(out)])
     assert result.exit_code == 0, result.output
     assert str(out / "index.html") in result.output
-    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return once(tmp_path_factory, "docs-site", _build_site)
 
 
 def test_index_documents_every_class_and_property_and_concepts_page_every_concept(site):

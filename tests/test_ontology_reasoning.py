@@ -3,14 +3,16 @@ and yields the expected inferences; the documented SPARQL rule derives twin:twin
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
+from tests.support.ontology import once
 from twinrdf.namespace import TWIN
-from twinrdf.reasoning import derive_twinned_with, owl_rl_closure, twinned_with_rule
+from twinrdf.reasoning import Closure, derive_twinned_with, owl_rl_closure, twinned_with_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "ontology" / "examples" / "example.ttl"
@@ -30,10 +32,18 @@ def example() -> Graph:
 ONE_WAY = PREFIXES + "<urn:a> a twin:Town ; twin:twinnedWith <urn:b> ."  # only one direction stated
 
 
-@pytest.fixture(scope="module")
-def closure(example):
+def _build_closure(out: Path) -> None:
+    example = Graph().parse(EXAMPLE)
     data = example + derive_twinned_with(example) + Graph().parse(data=ONE_WAY, format="turtle")
-    return owl_rl_closure(data)
+    result = owl_rl_closure(data)
+    (out / "closure.pickle").write_bytes(pickle.dumps(result))  # generalised RDF: not N-Triples
+
+
+@pytest.fixture(scope="module")
+def closure(tmp_path_factory) -> Closure:
+    """The closure of ontology + alignments + example data (+ rule output), computed once per run."""
+    out = once(tmp_path_factory, "owlrl-closure", _build_closure)
+    return pickle.loads((out / "closure.pickle").read_bytes())
 
 
 def test_closure_of_ontology_alignments_and_example_is_consistent(closure):
