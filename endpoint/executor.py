@@ -230,6 +230,59 @@ class _Worker:
         self.conn.close()
 
 
+class _Body:
+    """The streamed body of one query. Returns its worker to the pool once the worker said
+    "end"; if the body is closed before that (client gone, HEAD request, never iterated) or the
+    deadline passes, the worker is killed and replaced, so it never leaks from the pool."""
+
+    def __init__(self, pool: QueryPool, w: _Worker, deadline: float):
+        self._pool, self._w, self._deadline = pool, w, deadline
+        self._finished = False
+        self._released = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._finished:
+            raise StopIteration
+        try:
+            msg = self._pool._recv(self._w, self._deadline)
+        except (QueryTimeout, EOFError, OSError) as exc:
+            log.warning("query stopped while streaming: %s", exc)
+            self._finished = True
+            self._release(clean=False)
+            raise StopIteration from None
+        if msg[0] == "data":
+            return msg[1]
+        if msg[0] != "end":  # an error after the head: the body is cut short
+            log.warning("query failed while streaming: %s", msg[2] if len(msg) > 2 else msg)
+        self._finished = True
+        self._release(clean=True)
+        raise StopIteration
+
+    def _release(self, clean: bool) -> None:
+        if self._released:
+            return
+        self._released = True
+        if clean:
+            self._pool._idle.put(self._w)
+        else:
+            self._pool._replace(self._w)
+
+    def close(self) -> None:
+        self._release(clean=self._finished and not self._pool_worker_dead())
+
+    def _pool_worker_dead(self) -> bool:
+        return self._w.proc.poll() is not None
+
+    def __del__(self) -> None:  # a body dropped without close(): do not leak the worker
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
 @dataclass
 class Execution:
     """A running query: ``info`` from the worker's head message, ``chunks`` the body."""
@@ -322,26 +375,7 @@ class QueryPool:
         return w.conn.recv()
 
     def _body(self, w: _Worker, deadline: float) -> Iterator[bytes]:
-        done = False
-        try:
-            while True:
-                msg = self._recv(w, deadline)
-                if msg[0] == "data":
-                    yield msg[1]
-                elif msg[0] == "end":
-                    done = True
-                    return
-                else:  # an error after the head: the body is cut short
-                    done = True
-                    log.warning("query failed while streaming: %s", msg[2] if len(msg) > 2 else msg)
-                    return
-        except (QueryTimeout, EOFError, OSError) as exc:
-            log.warning("query stopped while streaming: %s", exc)
-        finally:
-            if done:
-                self._idle.put(w)
-            else:  # timed out, crashed, or the client went away mid-stream
-                self._replace(w)
+        return _Body(self, w, deadline)
 
     def close(self) -> None:
         with self._lock:

@@ -69,11 +69,11 @@ def sparql() -> Response:
 
 def _params(state: EndpointState) -> dict[str, list[str]]:
     """Collect protocol parameters from the URL and (form POST) the body; check method and media type."""
-    if request.method not in ("GET", "POST"):
+    if request.method not in ("GET", "HEAD", "POST"):
         raise ProtocolError(405, f"method {request.method} is not allowed on /sparql", {"Allow": ALLOW})
     params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
     limit = state.settings["max_query_bytes"]
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in params:
             raise ProtocolError(405, "SPARQL Update must be sent with POST", {"Allow": "POST"})
         if len(request.query_string) > limit * 3 + 4096:

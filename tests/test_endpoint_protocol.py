@@ -290,3 +290,14 @@ def test_updates_need_the_bearer_token(tmp_path, monkeypatch):
         assert r.status_code == 401
         assert requests.delete(url + "/rdf-graph-store", params={"graph": g}, headers=auth).status_code == 204
         assert requests.get(url + "/rdf-graph-store", params={"graph": g}).status_code == 404
+
+
+def test_head_and_abandoned_streams_do_not_leak_query_workers(store):
+    with running_server(store, {"query_workers": 1, "queue_timeout": 5.0, "max_result_rows": 0}) as url:
+        for _ in range(3):
+            assert requests.head(url + "/sparql", params={"query": SELECT_ALL_CITIES}).status_code == 200
+            r = requests.get(url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, stream=True)
+            r.raw.read(10)
+            r.close()  # the client goes away mid-stream
+        r = get(url, SELECT_ALL_CITIES)
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 10
