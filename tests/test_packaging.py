@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ontology import once
+
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
@@ -45,10 +47,8 @@ def test_every_python_package_folder_is_listed_in_pyproject():
     )
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """A wheel built from a clean copy of the sources (so no build/ or egg-info lands in the repo)."""
-    work = tmp_path_factory.mktemp("pkg")
+def _build_wheel(work: Path) -> None:
+    """Build from a clean copy of the sources (so no build/ or egg-info lands in the repo)."""
     src = work / "src"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
@@ -58,13 +58,17 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copytree(path, src / item, ignore=ignore)
         else:
             shutil.copy2(path, src / item)
-    out = work / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(out), str(src)],
+         "-w", str(work / "dist"), str(src)],
         check=True, capture_output=True, text=True,
     )
-    (whl,) = out.glob("twinrdf-*.whl")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The twinrdf wheel, built once per test run."""
+    (whl,) = (once(tmp_path_factory, "wheel", _build_wheel) / "dist").glob("twinrdf-*.whl")
     return whl
 
 
