@@ -32,6 +32,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -77,8 +78,15 @@ def _n(iri: str) -> NamedNode:
     return NamedNode(iri)
 
 
+@cache
 def _wb(name: str) -> NamedNode:
     return NamedNode(WIKIBASE + name)
+
+
+@lru_cache(maxsize=200_000)
+def _prop(base: str, pid: str) -> NamedNode:
+    """Predicate nodes (wdt:P31, pq:P580 ...): few distinct ones, created once."""
+    return NamedNode(base + pid)
 
 
 def _typed(value: str, dtype: str) -> Literal:
@@ -118,14 +126,14 @@ class EntityMapper:
         etype = entity.get("type", "item")
         yield Triple(s, RDF_TYPE, _wb("Property" if etype == "property" else "Item"))
         if "lastrevid" in entity:
-            yield Triple(s, _n(SCHEMA + "version"), _typed(str(entity["lastrevid"]), "integer"))
+            yield Triple(s, _prop(SCHEMA, "version"), _typed(str(entity["lastrevid"]), "integer"))
         if "modified" in entity:
-            yield Triple(s, _n(SCHEMA + "dateModified"), _typed(entity["modified"], "dateTime"))
+            yield Triple(s, _prop(SCHEMA, "dateModified"), _typed(entity["modified"], "dateTime"))
         for lang, lab in sorted((entity.get("labels") or {}).items()):
             yield Triple(s, RDFS_LABEL, Literal(lab["value"], language=lab.get("language", lang)))
         for lang, desc in sorted((entity.get("descriptions") or {}).items()):
             text = Literal(desc["value"], language=desc.get("language", lang))
-            yield Triple(s, _n(SCHEMA + "description"), text)
+            yield Triple(s, _prop(SCHEMA, "description"), text)
         for lang, aliases in sorted((entity.get("aliases") or {}).items()):
             for alias in aliases:
                 yield Triple(s, SKOS_ALT, Literal(alias["value"], language=alias.get("language", lang)))
@@ -175,7 +183,7 @@ class EntityMapper:
         rank = st.get("rank", "normal")
         sid = st.get("id") or f"{eid}${_hash(st)}"
         node = _n(WDS + sid.replace("$", "-"))
-        yield Triple(s, _n(P + pid), node)
+        yield Triple(s, _prop(P, pid), node)
         yield Triple(node, RDF_TYPE, _wb("Statement"))
         is_best = rank == best
         if is_best:
@@ -185,18 +193,18 @@ class EntityMapper:
         value, extra = self._snak(snak, PS, PSV, node)
         yield from extra
         if value is None:  # novalue
-            yield Triple(node, RDF_TYPE, _n(WDNO + pid))
+            yield Triple(node, RDF_TYPE, _prop(WDNO, pid))
             if is_best:
-                yield Triple(s, RDF_TYPE, _n(WDNO + pid))
+                yield Triple(s, RDF_TYPE, _prop(WDNO, pid))
         else:
             if is_best:
-                yield Triple(s, _n(WDT + pid), value)
+                yield Triple(s, _prop(WDT, pid), value)
         for qpid in st.get("qualifiers-order") or sorted(st.get("qualifiers") or {}):
             for q in (st.get("qualifiers") or {}).get(qpid, []):
                 qvalue, qextra = self._snak(q, PQ, PQV, node)
                 yield from qextra
                 if qvalue is None:
-                    yield Triple(node, RDF_TYPE, _n(WDNO + qpid))
+                    yield Triple(node, RDF_TYPE, _prop(WDNO, qpid))
         for ref in st.get("references") or []:
             rnode = _n(WDREF + (ref.get("hash") or _hash(ref)))
             yield Triple(node, PROV_DERIVED, rnode)
@@ -215,7 +223,7 @@ class EntityMapper:
             return None, []
         if kind == "somevalue":
             v = _n(GENID + _hash(subject.value, snak))
-            return v, [Triple(subject, _n(simple + pid), v)]
+            return v, [Triple(subject, _prop(simple, pid), v)]
         dv = snak.get("datavalue") or {}
         dtype = snak.get("datatype") or ""
         raw = dv.get("value")
@@ -231,7 +239,7 @@ class EntityMapper:
                     Triple(vn, _wb("timePrecision"), _typed(str(raw.get("precision", 11)), "integer")),
                     Triple(vn, _wb("timeTimezone"), _typed(str(raw.get("timezone", 0)), "integer")),
                     Triple(vn, _wb("timeCalendarModel"), _n(raw.get("calendarmodel", WD + "Q1985727"))),
-                    Triple(subject, _n(full + pid), vn)]
+                    Triple(subject, _prop(full, pid), vn)]
         elif vtype == "globecoordinate":
             globe = raw.get("globe") or EARTH
             point = f"Point({_fmt_num(raw['longitude'])} {_fmt_num(raw['latitude'])})"
@@ -241,7 +249,7 @@ class EntityMapper:
                     Triple(vn, _wb("geoLatitude"), _typed(_fmt_num(raw["latitude"]), "double")),
                     Triple(vn, _wb("geoLongitude"), _typed(_fmt_num(raw["longitude"]), "double")),
                     Triple(vn, _wb("geoGlobe"), _n(globe)),
-                    Triple(subject, _n(full + pid), vn)]
+                    Triple(subject, _prop(full, pid), vn)]
             if raw.get("precision") is not None:
                 out.append(Triple(vn, _wb("geoPrecision"), _typed(_fmt_num(raw["precision"]), "double")))
         elif vtype == "quantity":
@@ -251,7 +259,7 @@ class EntityMapper:
             out += [Triple(vn, RDF_TYPE, _wb("QuantityValue")),
                     Triple(vn, _wb("quantityAmount"), v),
                     Triple(vn, _wb("quantityUnit"), _n(WD + "Q199" if unit == "1" else unit)),
-                    Triple(subject, _n(full + pid), vn)]
+                    Triple(subject, _prop(full, pid), vn)]
             for bound, pred in (("upperBound", "quantityUpperBound"), ("lowerBound", "quantityLowerBound")):
                 if raw.get(bound) is not None:
                     out.append(Triple(vn, _wb(pred), _typed(_amount(raw[bound]), "decimal")))
@@ -265,7 +273,7 @@ class EntityMapper:
             v = _n("http://commons.wikimedia.org/data/main/" + quote(raw.replace(" ", "_")))
         else:  # string, external-id, math, musical-notation
             v = Literal(str(raw))
-        out.insert(0, Triple(subject, _n(simple + pid), v))
+        out.insert(0, Triple(subject, _prop(simple, pid), v))
         return v, out
 
 
