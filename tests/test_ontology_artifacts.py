@@ -220,3 +220,20 @@ def test_vocab_command_reports_a_broken_ontology_without_traceback(tmp_path, mon
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output and "Error" in result.output
+
+
+def test_terms_reused_from_w3c_and_schema_org_exist():
+    """Every schema.org, ORG, OWL-Time, FOAF, PROV-O, GeoSPARQL, SKOS, DCTERMS and VANN term that
+    the ontology or the alignments use is a real term of that vocabulary (checked offline against
+    rdflib's closed DefinedNamespaces), so a typo such as schema:EventSerie is caught."""
+    from rdflib.namespace import DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDFS, SDO, TIME, VANN
+
+    closed = [SDO, ORG, TIME, FOAF, PROV, GEO, SKOS, DCTERMS, VANN, OWL, RDFS]
+    g = vocab.load_ontology(alignments=True)
+    used = {n for triple in g for n in triple if isinstance(n, URIRef)}
+    unknown = sorted(
+        str(n) for n in used for ns in closed if str(n).startswith(str(ns._NS)) and n not in ns
+    )
+    assert not unknown, unknown
+    checked = {n for n in used for ns in closed if str(n).startswith(str(ns._NS))}
+    assert URIRef("https://schema.org/EventSeries") in checked and len(checked) > 40
