@@ -27,6 +27,7 @@ import bz2
 import gzip
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -391,8 +392,13 @@ def _parse_dump(f: IO[str], st: _State) -> None:
     closed = False
     last_bad: tuple[int, str] | None = None
     held: list[Locality] = []
+    from tqdm import tqdm
+
+    # A dump takes minutes: a progress bar on a terminal, nothing otherwise.
+    bar = tqdm(desc=f"reading {Path(file).name}", unit=" entities", unit_scale=True, file=sys.stderr,
+               disable=not sys.stderr.isatty(), mininterval=0.5)
     try:
-        for n, line in _dump_lines(f):
+        for n, line in _progress(_dump_lines(f), bar):
             n += 1  # the "[" line was consumed already
             if closed:
                 st.rs.rejects.append(Reject(file, n, "content after the closing ']' of the dump"))
@@ -417,10 +423,18 @@ def _parse_dump(f: IO[str], st: _State) -> None:
                 held.append(loc)
     except (EOFError, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file}: cannot read the dump{_why(exc)}") from exc
+    finally:
+        bar.close()
     if not closed:
         where = f"; line {last_bad[0]} is cut off" if last_bad else ""
         raise InputError(f"{file}: the dump is truncated: no closing ']'{where}")
     _finish(st, held)
+
+
+def _progress(lines: Iterator[tuple[int, str]], bar: Any) -> Iterator[tuple[int, str]]:
+    for item in lines:
+        bar.update()
+        yield item
 
 
 def _finish(st: _State, held: list[Locality]) -> None:
