@@ -207,3 +207,21 @@ def test_virtuoso_geometry_becomes_wkt_literal():
     c = parse_results(body)[0]["c"]
     assert str(c) == "Point(9.7386 52.3744)"
     assert str(c.datatype) == "http://www.opengis.net/ont/geosparql#wktLiteral"
+
+
+def test_503_html_page_with_retry_after_then_reported():
+    page = "<html><head><title>Wikimedia Error</title></head><body>Try again later</body></html>"
+    waits: list[float] = []
+    with fault_server([Reply(503, page, {"Retry-After": "3"}, content_type="text/html")]) as srv:
+        with pytest.raises(TooManyRetries, match="HTTP 503 .*an HTML error page: Wikimedia Error"):
+            client(srv.url, waits, max_attempts=2).select("SELECT * WHERE {}")
+    assert waits == [3.0] and len(srv.seen) == 2
+
+
+def test_504_gateway_timeout_splits_the_batch():
+    def reply(seen):
+        return Reply(504, "Gateway Timeout", content_type="text/plain") if nvals(seen) > 1 else Reply(body=OK)
+
+    with fault_server([reply]) as srv:
+        rows = client(srv.url, [], batch_size=2).select_values(TEMPLATE, "item", ["Q1", "Q2"])
+    assert [nvals(s) for s in srv.seen] == [2, 1, 1] and len(rows) == 2

@@ -350,11 +350,15 @@ class WikidataClient:
                     f"{self.endpoint} rejected the User-Agent {self.user_agent!r} (HTTP {status}): "
                     f"{_first_line(text)}")
             if status >= 500:
-                if _JAVA_TIMEOUT.search(text):
+                if status == 504 or _JAVA_TIMEOUT.search(text):
                     raise _Timeout(f"server-side timeout at {self.endpoint} (HTTP {status})")
-                last = f"HTTP {status} from {self.endpoint}: {_first_line(text)}"
+                html = _looks_html(ctype, text)
+                page = f"an HTML error page: {_html_title(text)}" if html else _first_line(text)
+                last = f"HTTP {status} from {self.endpoint}: {page}"
                 if attempt < self.max_attempts:
-                    self._wait(min(delay, self.max_backoff))
+                    # a 503 may say when to come back; otherwise exponential back-off
+                    hint = headers.get("Retry-After")
+                    self._wait(_retry_after(hint) if hint else min(delay, self.max_backoff))
                     delay *= 2
                 continue
             if _looks_html(ctype, text):
