@@ -144,6 +144,10 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
 
     pending: list[bytes] = []
     size = 0
+    # The head is sent with the first chunk; a result that fits in one chunk goes back as one
+    # ("all", head, data) message, so a small query costs a single round trip on the pipe.
+    head: dict[str, Any] = {}
+    head_sent = False
 
     def sink(data: bytes) -> None:
         nonlocal size
@@ -153,7 +157,10 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
             flush()
 
     def flush() -> None:
-        nonlocal size
+        nonlocal size, head_sent
+        if not head_sent:
+            conn.send(("head", head))
+            head_sent = True
         if pending:
             conn.send(("data", b"".join(pending)))
             pending.clear()
@@ -161,17 +168,17 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
 
     try:
         if isinstance(result, ox.QueryBoolean | bool):
-            conn.send(("head", {"form": "ask", "format": job.fmt_results, "truncated": False}))
+            head.update({"form": "ask", "format": job.fmt_results, "truncated": False})
             results.write_boolean(bool(result), job.fmt_results, sink)
             rows = 1
         elif isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             it, truncated = _limited(result, job.max_rows)
-            conn.send(("head", {"form": "select", "format": job.fmt_results, "truncated": truncated}))
+            head.update({"form": "select", "format": job.fmt_results, "truncated": truncated})
             rows = results.write_solutions(variables, it, job.fmt_results, sink)
         else:
             it, truncated = _limited(result, job.max_rows)
-            conn.send(("head", {"form": "graph", "format": job.fmt_graph, "truncated": truncated}))
+            head.update({"form": "graph", "format": job.fmt_graph, "truncated": truncated})
             counted = [0]
             as_quads = results.RDF_FORMATS[job.fmt_graph].supports_datasets
 
@@ -183,8 +190,14 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
             results.write_triples(graph(), job.fmt_graph, sink)
             rows = counted[0]
     except Exception as exc:  # an error while iterating (e.g. an evaluation error mid-way)
+        if not head_sent:  # nothing sent yet: the client gets a proper error status
+            conn.send(("error", "bad_request", f"the query cannot be evaluated: {exc}"))
+            return
         flush()
         conn.send(("error", "eval", str(exc)))
+        return
+    if not head_sent:
+        conn.send(("all", head, b"".join(pending), {"rows": rows}))
         return
     flush()
     conn.send(("end", {"rows": rows}))
@@ -366,6 +379,9 @@ class QueryPool:
         if msg[0] == "error":
             self._idle.put(w)
             raise QueryFailed(msg[1], msg[2])
+        if msg[0] == "all":  # the whole (small) result in one message
+            self._idle.put(w)
+            return Execution(msg[1], iter([msg[2]] if msg[2] else []))
         return Execution(msg[1], self._body(w, deadline))
 
     def _recv(self, w: _Worker, deadline: float) -> tuple[Any, ...]:
