@@ -399,7 +399,7 @@ def in_process(store: Path, qs: dict[str, tuple[str, str]], n: int, heavy: set[s
     out = {}
     for name, (q, _accept) in qs.items():
         lat = []
-        runs = 5 if name in heavy else n
+        runs = 3 if name in heavy else n
         for i in range(runs + 3):
             t = time.perf_counter()
             r = s.query(q)
@@ -440,7 +440,7 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
         for qname, (q, accept) in qs.items():
             _one(http.client.HTTPConnection("127.0.0.1", port, timeout=600), "/sparql", q, accept)  # warm up
             res["twinrdf_1client"][qname] = run_load(
-                port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 10, 1
+                port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 3, 1
             )
             total = args.heavy_requests if qname in heavy else args.requests
             res["twinrdf"][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
@@ -514,12 +514,12 @@ def main() -> None:
     ap.add_argument(
         "--agreements", type=int, default=88000, help="generated agreements (~1M triples at 88000)"
     )
-    ap.add_argument("--requests", type=int, default=400, help="requests per small query (8 clients)")
-    ap.add_argument("--heavy-requests", type=int, default=40, help="requests per heavy query (q2, q3)")
-    ap.add_argument("--latency-requests", type=int, default=200, help="sequential requests for latency")
-    ap.add_argument("--rdflib-requests", type=int, default=16)
-    ap.add_argument("--rdflib-heavy-requests", type=int, default=4)
-    ap.add_argument("--rdflib-timeout", type=float, default=900)
+    ap.add_argument("--requests", type=int, default=200, help="requests per small query (8 clients)")
+    ap.add_argument("--heavy-requests", type=int, default=16, help="requests per heavy query (q2, q3)")
+    ap.add_argument("--latency-requests", type=int, default=100, help="sequential requests for latency")
+    ap.add_argument("--rdflib-requests", type=int, default=8)
+    ap.add_argument("--rdflib-heavy-requests", type=int, default=2)
+    ap.add_argument("--rdflib-timeout", type=float, default=600)
     ap.add_argument("--no-rdflib", action="store_true")
     ap.add_argument("--json", default=str(WORK / "results.json"))
     args = ap.parse_args()
