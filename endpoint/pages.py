@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
-from markupsafe import Markup
+from flask import Blueprint, Flask, Response, abort, g, has_request_context, render_template, request, url_for
+from markupsafe import Markup, escape
 from twinrdf.endpoint.rdfviews import (
     BY_SUFFIX,
     RdfOutput,
@@ -65,6 +66,10 @@ def _origin(iri: str) -> str:
 
 def served_spaces() -> list[str]:
     """The IRI spaces this server dereferences: the data's base IRI and the vocabulary."""
+    if has_request_context():
+        if "twinrdf_spaces" not in g:
+            g.twinrdf_spaces = [base_iri(), vocab_iri()]
+        return g.twinrdf_spaces
     return [base_iri(), vocab_iri()]
 
 
@@ -121,9 +126,29 @@ WHERE {{
     return construct(q)
 
 
-def neighbourhood(iri: str) -> ox.Store:
-    """The resource and the nodes around it (two hops), loaded into a small in-memory store so
-    that the page's questions are asked locally: one round trip even to a remote store."""
+class TripleIndex:
+    """The few triples of one page, indexed by subject and by object: the page's questions are
+    lookups in a small local graph, and a dict answers them faster than building a store."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self.by_subject: dict[Any, list[ox.Triple]] = defaultdict(list)
+        self.by_object: dict[Any, list[ox.Triple]] = defaultdict(list)
+        for t in dict.fromkeys(triples):  # CONSTRUCT results may repeat a triple
+            self.by_subject[t.subject].append(t)
+            self.by_object[t.object].append(t)
+
+    def quads_for_pattern(self, s: Any, p: Any, o: Any) -> list[ox.Triple]:
+        """Triples matching (s, p, o), None as a wildcard; s or o must be given."""
+        if s is not None:
+            found = self.by_subject.get(s, [])
+            return [t for t in found if (p is None or t.predicate == p) and (o is None or t.object == o)]
+        found = self.by_object.get(o, [])
+        return [t for t in found if p is None or t.predicate == p]
+
+
+def neighbourhood(iri: str) -> TripleIndex:
+    """The resource and the nodes around it (two hops), fetched with one CONSTRUCT so that the
+    page's questions are asked locally: one round trip, even to a remote store."""
     q = f"""
 CONSTRUCT {{ ?s ?p ?o }}
 WHERE {{
@@ -137,9 +162,7 @@ WHERE {{
     }} LIMIT {MAX_NEIGHBOURS} }}
   {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
 }}"""
-    mem = ox.Store()
-    mem.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in construct(q))
-    return mem
+    return TripleIndex(construct(q))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,10 +282,11 @@ def _term_key(t: Any) -> str:
 class View:
     """Questions a template asks about a small local graph (the resource's neighbourhood)."""
 
-    def __init__(self, store: ox.Store, iri: str):
+    def __init__(self, store: TripleIndex, iri: str):
         self.store = store
         self.iri = iri
         self.node = ox.NamedNode(iri)
+        self._labels: dict[Any, str] = {}
 
     def objects(self, s: Any, p: str) -> list[Any]:
         return [q.object for q in self.store.quads_for_pattern(s, ox.NamedNode(p), None)]
@@ -281,6 +305,11 @@ class View:
         """A human label: English or untagged label from the data, then the vocabulary, then the IRI."""
         if isinstance(term, ox.Literal):
             return term.value
+        if term not in self._labels:
+            self._labels[term] = self._label(term)
+        return self._labels[term]
+
+    def _label(self, term: Any) -> str:
         if isinstance(term, ox.NamedNode | ox.BlankNode):
             best: tuple[int, str] | None = None
             for rank, p in enumerate(LABEL_PROPS):
@@ -319,8 +348,8 @@ class View:
                 return float(lat.value), float(lon.value)
         except ValueError:
             pass
-        for g in self.objects(s, GEO + "hasGeometry") + [s]:
-            wkt = self.one(g, GEO + "asWKT")
+        for geom in self.objects(s, GEO + "hasGeometry") + [s]:
+            wkt = self.one(geom, GEO + "asWKT")
             if wkt is not None and "POINT" in wkt.value.upper():
                 try:
                     inner = wkt.value[wkt.value.index("(") + 1 : wkt.value.index(")")].split()
@@ -694,9 +723,7 @@ def vocab_view(rest: str = "") -> Response:
     if html:
         resp = Response(html, mimetype="text/html")
     else:
-        mem = ox.Store()
-        mem.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-        v = View(mem, vocab_iri())
+        v = View(TripleIndex(triples), vocab_iri())
         resp = Response(
             render_template(
                 "pages/resource.html",
@@ -717,6 +744,7 @@ def vocab_view(rest: str = "") -> Response:
     return resp
 
 
+@lru_cache(maxsize=8192)
 def _curie(iri: str) -> str | None:
     """``rdfs:label`` for a term of a well-known vocabulary (not for the data's own IRIs)."""
     for prefix, ns in prefixes().items():
@@ -727,24 +755,25 @@ def _curie(iri: str) -> str | None:
 
 
 def _term_html(term: Any, v: View | None = None) -> Markup:
-    """A term as HTML: local link for IRIs served here, outward link for others, literal text."""
+    """A term as HTML: local link for IRIs served here, outward link for others, literal text.
+    (Plain escaping and f-strings: this runs hundreds of times per page.)"""
     if isinstance(term, ox.NamedNode):
-        label = (
-            v.label(term) if v is not None else (_Vocab.label(term.value) or _curie(term.value) or term.value)
-        )
-        href = local_href(term.value)
-        ext = "" if href != term.value else ' rel="external"'
-        return Markup('<a href="{}" title="{}"{}>{}</a>').format(href, term.value, Markup(ext), label)
+        iri = term.value
+        label = v.label(term) if v is not None else (_Vocab.label(iri) or _curie(iri) or iri)
+        href = local_href(iri)
+        ext = "" if href != iri else ' rel="external"'
+        return Markup(f'<a href="{escape(href)}" title="{escape(iri)}"{ext}>{escape(label)}</a>')
     if isinstance(term, ox.BlankNode):
-        return Markup("<span class='bnode'>{}</span>").format(v.label(term) if v else "_:" + term.value)
+        return Markup(f"<span class='bnode'>{escape(v.label(term) if v else '_:' + term.value)}</span>")
     if isinstance(term, ox.Literal):
         extra = ""
         if term.language:
             extra = f"@{term.language}"
-        elif term.datatype and term.datatype.value not in ("http://www.w3.org/2001/XMLSchema#string",):
+        elif term.datatype and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             extra = term.datatype.value.rsplit("#", 1)[-1]
-        return Markup("{}<small class='dt'>{}</small>").format(term.value, (" " + extra) if extra else "")
-    return Markup.escape("" if term is None else str(term))
+        small = f"<small class='dt'> {escape(extra)}</small>" if extra else "<small class='dt'></small>"
+        return Markup(f"{escape(term.value)}{small}")
+    return escape("" if term is None else str(term))
 
 
 def register(app: Flask) -> None:
