@@ -6,6 +6,9 @@ API: ``start_virtuoso(tmpdir) -> VirtuosoServer`` with ``url`` (SPARQL endpoint)
 ``virtuoso`` (skips when virtuoso-t is not installed). Each xdist worker starts its own
 instance on free ports, with its own ini and database in a temporary folder (recipe:
 ../shared/notes/virtuoso.md). Use distinct graph IRIs per area: the instance is shared.
+Every start copies an empty, checkpointed database made once per machine (under
+$TMPDIR/twinrdf-virtuoso-template-UID, behind a file lock): Virtuoso takes seconds to create a
+database and almost none to open one.
 
 Quirks a client must handle: JSON results use ``"type": "typed-literal"``; without an Accept
 header Virtuoso answers SPARQL/XML (or HTML for a browser); an empty query returns its HTML form.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import configparser
+import fcntl
 import os
 import shutil
 import signal
@@ -80,10 +84,8 @@ def available() -> bool:
     return shutil.which("virtuoso-t") is not None and shutil.which("isql-vt") is not None and INI.is_file()
 
 
-def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
-    """Start Virtuoso with its own ini and database in ``tmpdir``; return when SPARQL answers."""
-    folder = Path(tmpdir) / "virtuoso"
-    folder.mkdir(parents=True, exist_ok=True)
+def _configure(folder: Path) -> tuple[Path, int, int]:
+    """Write virtuoso.ini for ``folder``: its database there, SQL and HTTP on free loopback ports."""
     sql_port, http_port = _free_port(), _free_port()
     cfg = configparser.RawConfigParser(strict=False, delimiters=("=",), comment_prefixes=(";",),
                                        inline_comment_prefixes=None)
@@ -105,9 +107,16 @@ def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
     ini = folder / "virtuoso.ini"
     with open(ini, "w") as fh:
         cfg.write(fh)
+    return ini, sql_port, http_port
+
+
+def _launch(folder: Path, timeout: float, grant: bool = True) -> VirtuosoServer:
+    folder.mkdir(parents=True, exist_ok=True)
+    ini, sql_port, http_port = _configure(folder)
     log = open(folder / "stdout.log", "wb")
     proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=folder, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
     server = VirtuosoServer(url=f"http://127.0.0.1:{http_port}/sparql",
                             graph_crud_url=f"http://127.0.0.1:{http_port}/sparql-graph-crud",
                             sql_port=sql_port, folder=folder, process=proc)
@@ -127,9 +136,58 @@ def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
         if time.monotonic() > deadline:
             server.stop()
             raise RuntimeError("Virtuoso did not come online in time")
-        time.sleep(0.25)
-    server.isql('DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7); GRANT SPARQL_UPDATE TO "SPARQL";')
+        time.sleep(0.1)
+    if grant:  # a database copied from the template has the grants already
+        server.isql('DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7); GRANT SPARQL_UPDATE TO "SPARQL";')
     return server
+
+
+def _template_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"twinrdf-virtuoso-template-{os.getuid()}"
+
+
+def _template(timeout: float) -> Path | None:
+    """A freshly created, checkpointed, empty database (with the grants), made once per machine
+    and copied for every start: creating a database costs Virtuoso seconds, copying it nothing.
+    Safe between xdist workers (a file lock); None if it cannot be made."""
+    tdir = _template_dir()
+    tdir.mkdir(parents=True, exist_ok=True)
+    db = tdir / "virtuoso.db"
+    with open(tdir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (tdir / "ready").exists() and db.exists():
+            return db
+        build = tdir / "build"
+        shutil.rmtree(build, ignore_errors=True)
+        try:
+            server = _launch(build, timeout)
+            server.isql("checkpoint;")
+            server.process.send_signal(signal.SIGTERM)
+            server.process.wait(timeout=60)
+            os.replace(build / "virtuoso.db", db)
+            (tdir / "ready").write_text("ok")
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            return None
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+        return db
+
+
+def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
+    """Start Virtuoso with its own ini and database in ``tmpdir``; return when SPARQL answers."""
+    folder = Path(tmpdir) / "virtuoso"
+    folder.mkdir(parents=True, exist_ok=True)
+    template = _template(timeout)
+    if template is not None:
+        shutil.copyfile(template, folder / "virtuoso.db")
+        try:
+            return _launch(folder, timeout, grant=False)
+        except RuntimeError:
+            # a template that does not start is discarded; start from an empty folder instead
+            (_template_dir() / "ready").unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+    return _launch(folder, timeout)
 
 
 _SHARED: VirtuosoServer | None = None
@@ -141,9 +199,10 @@ def shared_virtuoso() -> VirtuosoServer:
     several test modules is a separate fixture in each, and would start one server per module."""
     global _SHARED
     if _SHARED is None or _SHARED.process.poll() is not None:
-        folder = Path(tempfile.mkdtemp(prefix="twinrdf-virtuoso-"))
-        _SHARED = start_virtuoso(folder)
-        atexit.register(_SHARED.stop)
+        parent = Path(tempfile.mkdtemp(prefix="twinrdf-virtuoso-"))
+        _SHARED = start_virtuoso(parent)
+        atexit.register(shutil.rmtree, parent, True)
+        atexit.register(_SHARED.stop)  # runs first (atexit is last in, first out)
     return _SHARED
 
 
