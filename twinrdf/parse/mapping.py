@@ -252,8 +252,8 @@ def _delimited_rows(text: str, delim: str, spec: dict[str, Any], file: str) -> I
             if columns:
                 head = columns if len(columns) == len(head) else head
             columns = head
-            _check_columns(columns, spec, file, text, delim)
         assert columns is not None
+        _check_columns(columns, spec, file, text, delim)
         n = len(columns)
         for row in reader:
             line = reader.line_num
@@ -285,9 +285,10 @@ def _check_columns(columns: list[str], spec: dict[str, Any], file: str, text: st
             hint = f"; the file looks {_fmt_name(guess)} — wrong delimiter? set 'format' or 'delimiter'"
     except csv.Error:
         pass
+    where = "the header has" if spec.get("header", True) else "the mapping's 'columns' list has"
     raise InputError(
-        f"{file}: the header has no column {', '.join(repr(m) for m in missing)} that the mapping needs "
-        f"(header: {columns[:12]!r}){hint}"
+        f"{file}: {where} no column {', '.join(repr(m) for m in missing)} that the mapping needs "
+        f"(columns: {columns[:12]!r}){hint}"
     )
 
 
