@@ -162,3 +162,13 @@ def test_mirror_without_classes_needs_no_class_filter(tmp_path):
     loose = reconcile(data, StoreClient(tmp_path / "m"), ReconcileConfig(require_class=False))
     assert loose.decisions[0].status == "accepted" and loose.decisions[0].match.qid == "Q42"
     assert loose.decisions[0].match.score == pytest.approx(0.9)
+
+
+def test_reads_a_store_folder_with_data_in_a_named_graph(tmp_path, local_result, wd_mirror):  # noqa: F811
+    from twinrdf.store import OxigraphStore, load_files
+
+    store = OxigraphStore(tmp_path / "store")
+    load_files(store, [LOCALITIES], graph="https://example.org/graph/publisher")
+    store.close()
+    result = reconcile(tmp_path / "store", StoreClient(wd_mirror))
+    assert detail(result) == detail(local_result)

@@ -129,7 +129,11 @@ def open_sources(sources: str | Path | Sequence[str | Path]):  # noqa: ANN201 - 
 
     paths = [Path(sources)] if isinstance(sources, str | Path) else [Path(s) for s in sources]
     if len(paths) == 1 and paths[0].is_dir():
-        return open_store(str(paths[0]), read_only=True).query
+        store = open_store(str(paths[0]), read_only=True)
+        native = getattr(store, "native", None)
+        if native is not None:  # the publisher's data may sit in named graphs: read them all
+            return lambda sparql: native.query(sparql, use_default_graph_as_union=True)
+        return store.query
     mem = Store()
     for path in paths:
         if path.is_dir():
