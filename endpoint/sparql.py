@@ -55,7 +55,7 @@ def sparql() -> Response:
     if updates:
         return run_update(state, updates[0], params)
     if not queries:
-        if request.method == "GET":  # no query: the query UI for browsers, else the service description
+        if request.method in ("GET", "HEAD"):  # no query: UI or service description
             from twinrdf.endpoint.publishing import endpoint_home
 
             return endpoint_home()

@@ -189,3 +189,9 @@ def test_site_root_points_browsers_to_the_ui_and_machines_to_void(site: tuple[st
     assert r.status_code == 303 and r.headers["Location"].endswith("/sparql")
     r = requests.get(url + "/", headers={"Accept": "text/turtle"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["Location"].endswith("/.well-known/void")
+
+
+def test_head_of_the_endpoint_matches_get(site: tuple[str, Path]) -> None:
+    url, _ = site
+    r = requests.head(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
