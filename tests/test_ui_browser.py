@@ -90,6 +90,10 @@ def test_query_ui_runs_an_example_offline(server: str, tmp_path: Path) -> None:
         assert conf[1] == "/-/prefixes.json"
         assert conf[2] is None
         assert conf[3] == server + "/sparql"
+        catalogue = driver.execute_script(
+            "return window.twinrdfYasgui.config.endpointCatalogueOptions.getData()"
+        )
+        assert catalogue == [{"endpoint": server + "/sparql"}]  # not DBpedia or WDQS
         # open the example's tab, run it, wait for the result table
         driver.execute_script(
             "var y = window.twinrdfYasgui; var id = Object.keys(y._tabs).find("
