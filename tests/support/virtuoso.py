@@ -115,7 +115,7 @@ def _launch(folder: Path, timeout: float, grant: bool = True) -> VirtuosoServer:
     ini, sql_port, http_port = _configure(folder)
     log = open(folder / "stdout.log", "wb")
     proc = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=folder, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
     log.close()
     server = VirtuosoServer(url=f"http://127.0.0.1:{http_port}/sparql",
                             graph_crud_url=f"http://127.0.0.1:{http_port}/sparql-graph-crud",
@@ -138,8 +138,23 @@ def _launch(folder: Path, timeout: float, grant: bool = True) -> VirtuosoServer:
             raise RuntimeError("Virtuoso did not come online in time")
         time.sleep(0.1)
     if grant:  # a database copied from the template has the grants already
-        server.isql('DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7); GRANT SPARQL_UPDATE TO "SPARQL";')
+        try:
+            server.isql('DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7); GRANT SPARQL_UPDATE TO "SPARQL";')
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            server.stop()
+            raise
     return server
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the test process ends, however it ends (an xdist worker
+    exits without running atexit handlers)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _template_dir() -> Path:
@@ -161,9 +176,16 @@ def _template(timeout: float) -> Path | None:
         shutil.rmtree(build, ignore_errors=True)
         try:
             server = _launch(build, timeout)
-            server.isql("checkpoint;")
-            server.process.send_signal(signal.SIGTERM)
-            server.process.wait(timeout=60)
+            try:
+                server.isql("checkpoint;")
+            finally:
+                server.process.send_signal(signal.SIGTERM)
+                try:
+                    server.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait(timeout=10)
+                    raise
             os.replace(build / "virtuoso.db", db)
             (tdir / "ready").write_text("ok")
         except (RuntimeError, OSError, subprocess.SubprocessError):
@@ -207,8 +229,14 @@ def shared_virtuoso() -> VirtuosoServer:
 
 
 @pytest.fixture(scope="session")
-def virtuoso() -> VirtuosoServer:
-    """One Virtuoso per test process (per xdist worker); skipped when it is not installed."""
+def virtuoso(request: pytest.FixtureRequest) -> VirtuosoServer:
+    """One Virtuoso per test process (per xdist worker); skipped when it is not installed.
+    Stopped when pytest ends (config cleanup runs in xdist workers too, atexit does not)."""
     if not available() and not os.environ.get("TWINRDF_REQUIRE_VIRTUOSO"):
         pytest.skip("virtuoso-opensource is not installed (scripts/install-system-deps)")
-    return shared_virtuoso()
+    first = _SHARED is None
+    server = shared_virtuoso()
+    if first:
+        request.config.add_cleanup(server.stop)
+        request.config.add_cleanup(lambda: shutil.rmtree(server.folder.parent, ignore_errors=True))
+    return server

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,7 +31,9 @@ atexit.register(_EXIT.close)
 
 
 def _tmp(name: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"twinrdf-{name}-"))
+    path = Path(tempfile.mkdtemp(prefix=f"twinrdf-{name}-"))
+    _EXIT.callback(shutil.rmtree, path, True)  # removed at exit, after what was entered later
+    return path
 
 
 def shared_mirror() -> Path:
@@ -43,8 +46,16 @@ def shared_mirror() -> Path:
     return _CACHE["mirror"]  # type: ignore[return-value]
 
 
+def _cleanup_at_end(request: pytest.FixtureRequest) -> None:
+    """Close servers and remove folders when pytest ends (atexit does not run in xdist workers)."""
+    if not _CACHE.get("cleanup"):
+        _CACHE["cleanup"] = True
+        request.config.add_cleanup(_EXIT.close)
+
+
 @pytest.fixture(scope="session")
-def wd_mirror() -> Path:
+def wd_mirror(request: pytest.FixtureRequest) -> Path:
+    _cleanup_at_end(request)
     return shared_mirror()
 
 
@@ -55,8 +66,9 @@ def wd_ntriples(wd_mirror: Path) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def wd_endpoint() -> str:
+def wd_endpoint(request: pytest.FixtureRequest) -> str:
     """The mirror served by the project's endpoint (tests/support/server.py): the /sparql URL."""
+    _cleanup_at_end(request)
     if "endpoint" not in _CACHE:
         from tests.support.server import running_server
 
