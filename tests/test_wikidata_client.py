@@ -225,3 +225,19 @@ def test_504_gateway_timeout_splits_the_batch():
     with fault_server([reply]) as srv:
         rows = client(srv.url, [], batch_size=2).select_values(TEMPLATE, "item", ["Q1", "Q2"])
     assert [nvals(s) for s in srv.seen] == [2, 1, 1] and len(rows) == 2
+
+
+def test_every_query_sent_is_portable():
+    """Every PREFIX declared (Oxigraph predefines none), no WDQS label service."""
+    from pyoxigraph import Store
+
+    from twinrdf.wikidata import diff, enrich, reconcile
+
+    queries = [reconcile.Q_COUNTRY, reconcile.Q_GEONAMES, reconcile.Q_LABEL, reconcile.Q_FACTS,
+               reconcile.Q_CLASS, reconcile.Q_DIRECT_CLASS, reconcile._names_query(["en", "de"]),
+               enrich._labels_query(["en"]), enrich.Q_FACTS, enrich.Q_POPULATION, enrich.Q_P190,
+               diff.Q_FORWARD, diff.Q_REVERSE, diff.Q_LABELS]
+    for q in queries:
+        text = WikidataClient.values_query(q, "x", [URIRef("http://www.wikidata.org/entity/Q1")])
+        assert "wikibase:label" not in text and "SERVICE" not in text
+        list(Store().query(text))  # raises SyntaxError on an undeclared prefix
