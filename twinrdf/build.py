@@ -325,17 +325,17 @@ class _Builder:
         self.quads: list[str] = []
         self.pending: list[str] = []
         self.graph = ""  # "" for the default graph, else " <graph IRI>"
-        self._iri_cache: dict[tuple[str, str], str] = {}
+        self._iri_cache: dict[str, dict[str, str]] = defaultdict(dict)
         self._graph_cache: dict[str, str] = {}
         self.dropped: set[int] = set()  # ids of nested status changes / signings rejected on their own
         self.emitted_rows: set[tuple[str, int]] = set()
 
     # -- terms
     def node(self, kind: str, key: str) -> str:
-        k = (kind, key)
-        n = self._iri_cache.get(k)
+        cache = self._iri_cache[kind]
+        n = cache.get(key)
         if n is None:
-            n = self._iri_cache[k] = _N(iris.mint(self.base, kind, key))
+            n = cache[key] = _N(iris.mint(self.base, kind, key))
         return n
 
     def set_graph(self, origin: Origin | None) -> None:
@@ -433,6 +433,10 @@ class _Builder:
             (territorial, self.check_territorial, None, ter_origins),
         ]
         rejected: set[int] = set()
+        accepted_per_key: dict[str, int] = defaultdict(int)
+        for a in agr_ok:
+            if a.key is not None:
+                accepted_per_key[a.key] += 1
         changed = True
         while changed:
             changed = False
@@ -451,7 +455,8 @@ class _Builder:
                         if keys is not None:
                             keys.discard(rec.key)
                         elif isinstance(rec, Agreement) and rec.key is not None:
-                            if not any(o.key == rec.key and id(o) not in rejected for o in agr_ok):
+                            accepted_per_key[rec.key] -= 1
+                            if not accepted_per_key[rec.key]:
                                 self.agr_keys.discard(rec.key)
 
         def keep(items: list[Any]) -> list[Any]:
@@ -765,8 +770,10 @@ class _Builder:
             self.emit(s, T.governingBody, self.node("agent", x.governing_body))
         if x.disputed:
             self.emit(s, T.disputed, TRUE)
-        for other in sorted(twins):
-            self.emit(s, T.twinnedWith, self.node("locality", other))
+        if twins:
+            node, pred = self.node, T.twinnedWith
+            for other in sorted(twins):
+                self.emit(s, pred, node("locality", other))
         for key in sorted(statuses):
             self.emit(s, T.territorialStatus, self.node("territorial", key))
         self._common(s, x.sources, x.note)
@@ -872,7 +879,8 @@ class _Builder:
         if merged.kind:
             self.emit(s, T.kind, _twin(concepts.normalise("agreement_kind", merged.kind)))
         status = merged.status
-        changes = self._status_changes([c for c in merged.status_changes if id(c) not in self.dropped])
+        changes = self._status_changes([c for c in merged.status_changes if id(c) not in self.dropped]
+                                       ) if merged.status_changes else []
         if status is None:
             dated = [c for c in changes if c.date is not None]
             if dated:
@@ -950,6 +958,8 @@ class _Builder:
         # listings: each side's assertion, with its source
         seen: set[tuple] = set()
         for m in members:
+            if not m.listings:
+                continue
             for li in m.listings:
                 k = (li.listed_by, li.listed_partner, li.source)
                 if k in seen:

@@ -105,7 +105,10 @@ def convert(
         raise UsageError(f"{output}: the folder {output.parent} does not exist")
     from tqdm import tqdm
 
-    with tqdm(total=3, desc="convert", unit="stage", disable=not progress, file=sys.stderr) as bar:
+    from twinrdf.perf import paused_gc
+
+    bar = tqdm(total=3, desc="convert", unit="stage", disable=not progress, file=sys.stderr)
+    with paused_gc(), bar:
         records = detect_and_parse([Path(p) for p in inputs], mapping)
         bar.update()
         result = build(records, base_iri=base_iri, graph_per_source=graph_per_source)

@@ -542,12 +542,11 @@ def parse_tables(inputs: Iterable[Path | str], mapping: Path | None = None) -> R
 
 
 def claims(path: Path, mapping: Path | None = None) -> bool:
-    """A folder holding table files, or a file named like a table (not with ``--mapping``)."""
-    if mapping is not None:
-        return False
+    """A folder holding table files, or a file named like a table (files only without ``--mapping``,
+    which is for CSV files that are not twinrdf tables)."""
     if path.is_dir():
         return any(table_name(f) for f in path.glob("*.csv"))
-    return table_name(path) is not None
+    return mapping is None and table_name(path) is not None
 
 
 register("tables", claims, parse_tables)
