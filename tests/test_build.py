@@ -333,3 +333,60 @@ def test_seed_dataset_builds_without_rejects():
     result = build(parse_tables([SEED]))
     assert result.rejects == []
     assert result.summary.rows_output == result.summary.rows_read > 100
+
+
+def test_literals_are_escaped_and_every_writer_path_agrees(tmp_path):
+    from twinrdf import rdfio
+
+    tricky = 'He said "twin" \\ then\nleft\ttab\r\x01end Ü 東京'
+    records = RecordSet(localities=[Locality("x", [(tricky, "en"), ("Ünïcode", "de-AT")], note=tricky),
+                                    _loc("y", "Y")],
+                        agreements=[Agreement("xy", ["x", "y"], label=tricky)])
+    result = build(records)
+    # the fast text is exactly pyoxigraph's canonical N-Triples of the same statements
+    canonical = ox.serialize(result.quads, format=ox.RdfFormat.N_TRIPLES)
+    assert result.ntriples == canonical
+    labels = _objects(result.quads, B + "locality/x", "http://www.w3.org/2000/01/rdf-schema#label")
+    assert labels == {ox.Literal(tricky, language="en")}
+    assert ox.Literal("Ünïcode", language="de-at") in _objects(
+        result.quads, B + "locality/x", "http://www.w3.org/2004/02/skos/core#altLabel")
+    fast, slow = tmp_path / "fast.ttl", tmp_path / "slow.ttl"
+    assert rdfio.write_rdf(result, fast) == rdfio.write_rdf(result.quads, slow) == result.summary.triples
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_bad_language_tags_and_iris_from_other_parsers_are_rejected_not_written():
+    records = RecordSet(
+        localities=[Locality("x", [("X", "not a tag")], origin=Origin("w.json", 3)), _loc("y", "Y")],
+        documents=[Document("d", url="http://exa mple.org/", origin=Origin("w.json", 4))],
+        rows_read=2,
+    )
+    result = build(records)
+    assert {(r.line, r.column) for r in result.rejects} == {(3, "names"), (4, "url")}
+    assert ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS)  # still valid N-Quads
+
+
+def test_wikidata_extras_and_countries_named_without_a_code():
+    records = RecordSet(localities=[
+        Locality("leningrad", [("Leningrad", "en")], country_name="Soviet Union", instance_of=["Q515"],
+                 descriptions=[("city in the USSR", "en"), ("Stadt", "de")]),
+    ])
+    result = build(records)
+    loc = B + "locality/leningrad"
+    country = next(iter(_objects(result.quads, loc, TWIN + "country")))
+    assert country.value.startswith(B + "country/soviet-union-")
+    assert _objects(result.quads, country.value, "http://www.w3.org/2000/01/rdf-schema#label") == {
+        ox.Literal("Soviet Union")}
+    assert _objects(result.quads, loc, "http://purl.org/dc/terms/type") == {
+        _n("http://www.wikidata.org/entity/Q515")}
+    assert _objects(result.quads, loc, "http://purl.org/dc/terms/description") == {
+        ox.Literal("city in the USSR", language="en"), ox.Literal("Stadt", language="de")}
+    assert result.summary.localities == 2
+
+
+def test_provenance_describes_the_dataset():
+    result = build(RecordSet(), provenance={"title": "Seed", "license": "https://creativecommons.org/licenses/by-sa/4.0/"})
+    ds = B + "dataset"
+    assert _objects(result.quads, ds, "http://purl.org/dc/terms/title") == {ox.Literal("Seed")}
+    assert _objects(result.quads, ds, "http://purl.org/dc/terms/license") == {
+        _n("https://creativecommons.org/licenses/by-sa/4.0/")}
