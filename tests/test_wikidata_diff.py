@@ -74,6 +74,9 @@ def test_dates_disagree(result):
     assert not dates_agree(PartialDate(1987, 6), PartialDate(1987, 5, 12))
     qs = quickstatement("Q1", "Q2", PartialDate(1987, 5), None)
     assert qs == "Q1\tP190\tQ2\tP580\t+1987-05-00T00:00:00Z/10"
+    qs = quickstatement("Q1", "Q2", PartialDate(1987), "https://example.org/a", PartialDate(2010, 1, 2))
+    assert qs == 'Q1\tP190\tQ2\tP580\t+1987-00-00T00:00:00Z/9\tP582\t+2010-01-02T00:00:00Z/11' \
+                 '\tS854\t"https://example.org/a"'
 
 
 def test_cli_reports(sources, wd_mirror, tmp_path):  # noqa: F811

@@ -181,10 +181,14 @@ def _qs_time(d: PartialDate) -> str:
     return f"+{d.year:04d}-{d.month or 0:02d}-{d.day or 0:02d}T00:00:00Z/{prec}"
 
 
-def quickstatement(source: str, target: str, start: PartialDate | None, url: str | None) -> str:
+def quickstatement(source: str, target: str, start: PartialDate | None, url: str | None,
+                   end: PartialDate | None = None) -> str:
+    """A QuickStatements V1 line: source P190 target, with P580/P582 qualifiers and S854."""
     parts = [source, "P190", target]
     if start is not None:
         parts += ["P580", _qs_time(start)]
+    if end is not None:
+        parts += ["P582", _qs_time(end)]
     if url:
         parts += ["S854", '"' + url.replace('"', "%22") + '"']
     return "\t".join(parts)
@@ -208,8 +212,8 @@ def diff(sources: str | Path | Sequence[str | Path], client: WikidataClient) -> 
         if not fwd and not back:
             findings.append(Finding("local-only", p.qa, p.qb, "Wikidata has no P190 either way",
                                     p.agreement or ""))
-            qs.append(quickstatement(p.qa, p.qb, p.start, p.url))
-            qs.append(quickstatement(p.qb, p.qa, p.start, p.url))
+            qs.append(quickstatement(p.qa, p.qb, p.start, p.url, p.end))
+            qs.append(quickstatement(p.qb, p.qa, p.start, p.url, p.end))
             continue
         for e in fwd + back:
             checks = (("start", p.start, e.start, "P580"), ("end", p.end, e.end, "P582"))
@@ -225,9 +229,10 @@ def diff(sources: str | Path | Sequence[str | Path], client: WikidataClient) -> 
             e = es[0]
             findings.append(Finding("one-sided", s, t, f"{s} lists {t} as P190, {t} does not list {s}",
                                     local_set[pair].agreement or "" if pair in local_set else ""))
-            url = sorted(e.refs)[0] if e.refs else (local_set[pair].url if pair in local_set else None)
-            qs.append(quickstatement(t, s, e.start or (local_set[pair].start if pair in local_set else None),
-                                     url))
+            local = local_set.get(pair)
+            url = sorted(e.refs)[0] if e.refs else (local.url if local else None)
+            qs.append(quickstatement(t, s, e.start or (local.start if local else None), url,
+                                     e.end or (local.end if local else None)))
         if pair in local_set or pair in seen_pairs:
             continue
         seen_pairs.add(pair)
