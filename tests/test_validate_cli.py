@@ -147,11 +147,23 @@ def test_rdflib_graph_and_dataset_inputs_are_not_changed() -> None:
     assert validate(ds).results == validate(BAD).results
 
 
-def test_the_ontology_is_added_for_concept_schemes_and_subclasses() -> None:
-    ok = CASES / "agreement-kind-ok.ttl"
-    assert validate(ok).conforms
-    without = validate(ok, ontology=False)
-    assert without.counts == {"agreement-kind": 2}
+def test_the_ontology_is_added_for_subclasses(tmp_path: Path) -> None:
+    """A partner typed only twin:City is a twin:Locality through the vocabulary's axioms."""
+    data = tmp_path / "cities.ttl"
+    data.write_text(
+        "@prefix twin: <https://w3id.org/twinrdf/ns#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix ex: <https://example.org/> .\n"
+        'ex:a a twin:City ; rdfs:label "Alpha"@en ; twin:twinnedWith ex:b .\n'
+        'ex:b a twin:Town ; rdfs:label "Beta"@en ; twin:twinnedWith ex:a .\n'
+        'ex:ab a twin:TwinningAgreement ; twin:partner ex:a , ex:b ; twin:startDate "1950"^^xsd:gYear .\n',
+        encoding="utf-8",
+    )
+    assert validate(data).results == []
+    without = validate(data, ontology=False)
+    assert without.counts == {"agreement-partner": 2}
+    assert run(str(data), "--no-ontology").exit_code == 1
 
 
 @pytest.mark.parametrize("content,name,needle", [

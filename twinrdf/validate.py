@@ -334,18 +334,23 @@ def _parse_quads(path: Path) -> Iterable:
         raise ValidationInputError(f"{path}: no such file or directory")
     fmt = _format_of(path)
     try:
-        return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+        # rename_blank_nodes: _:b0 of one file is not _:b0 of another
+        base = path.resolve().as_uri()
+        return list(ox.parse(path=str(path), format=fmt, base_iri=base, rename_blank_nodes=True))
     except SyntaxError as exc:
         raise ValidationInputError(f"{path}: not valid {fmt.name}: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise ValidationInputError(f"{path}: cannot read: {exc}") from exc
 
 
-def _parse_into_rdflib(path: Path, g: Graph) -> None:
+def _parse_into_rdflib(path: Path, g: Graph, keep: list | None = None) -> None:
     conv = _Converter()
     add = g.add
-    for q in _parse_quads(path):
+    quads = _parse_quads(path)
+    for q in quads:
         add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    if keep is not None:
+        keep.extend(quads)
 
 
 class _ParseOnceGraph(Graph):
@@ -382,21 +387,38 @@ def _ontology_graph() -> Graph:
 def load_data(data: DataInput, *, ontology: bool = True) -> Graph:
     """The data to validate as one rdflib graph: the union of every file, store and graph given
     (named graphs included), plus the vocabulary when ``ontology`` is true."""
+    return _load(data, ontology=ontology)[0]
+
+
+def _load(data: DataInput, *, ontology: bool = True, keep_quads: bool = False) -> tuple[Graph, list | None]:
+    """``load_data``, and (when asked) the same statements as pyoxigraph quads, which the oxigraph
+    engine loads into its store without converting the rdflib terms back."""
     items = [data] if isinstance(data, str | PathLike | Graph) else list(data)
     if not items:
         raise ValidationInputError("no data to validate")
     g = _ParseOnceGraph()
+    keep: list | None = [] if keep_quads else None
     for item in items:
         if isinstance(item, Graph):
             quads = item.quads((None, None, None, None)) if hasattr(item, "quads") else None
-            for t in (q[:3] for q in quads) if quads is not None else item:
+            triples = [q[:3] for q in quads] if quads is not None else list(item)
+            for t in triples:
                 g.add(t)
+            if keep is not None:
+                keep.extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in triples)
         else:
-            _parse_into_rdflib(Path(item), g)
+            _parse_into_rdflib(Path(item), g, keep)
     if ontology:
         for t in _ontology_graph():
             g.add(t)
-    return g
+        if keep is not None:
+            keep.extend(_ontology_quads())
+    return g, keep
+
+
+@functools.lru_cache(maxsize=1)
+def _ontology_quads() -> tuple:
+    return tuple(_parse_quads(as_path(ontology_file("twin.ttl"))))
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -422,9 +444,9 @@ def validate(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     sg = load_shapes(shapes)
-    dg = load_data(data, ontology=ontology)
+    dg, quads = _load(data, ontology=ontology, keep_quads=engine == "oxigraph")
     timings["load"] = time.perf_counter() - t0
-    outcome = validate_graph(dg, sg, fail_on=fail_on, engine=engine, timings=timings)
+    outcome = validate_graph(dg, sg, fail_on=fail_on, engine=engine, timings=timings, quads=quads)
     return outcome
 
 
@@ -435,10 +457,12 @@ def validate_graph(
     fail_on: Level = "violation",
     engine: Engine = "pyshacl",
     timings: dict[str, float] | None = None,
+    quads: Sequence | None = None,
 ) -> ValidationOutcome:
     """Validate a data graph that is already loaded (and already holds the ontology, if wanted).
 
-    The data graph is not changed."""
+    ``quads``: the same statements as pyoxigraph quads, if the caller has them (engine
+    "oxigraph" otherwise converts the graph). The data graph is not changed."""
     import pyshacl
 
     timings = {} if timings is None else timings
@@ -457,7 +481,10 @@ def validate_graph(
         timings["pyshacl-core"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         store = ox.Store()
-        store.bulk_extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in dg)
+        if quads is None:
+            quads = [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in dg]
+        # every statement into the default graph: the union of the inputs, as in the rdflib graph
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
         timings["oxigraph-load"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         run_sparql_constraints(store, sparql, report)
@@ -529,6 +556,7 @@ class SparqlConstraint:
     messages: list[Literal]
     severity: URIRef
     targets: list[tuple[URIRef, Node]]
+    path: Node | None = None  # the shape's sh:path, for a property shape
 
 
 def split_sparql_constraints(sg: Graph) -> tuple[Graph, list[SparqlConstraint]]:
@@ -541,8 +569,7 @@ def split_sparql_constraints(sg: Graph) -> tuple[Graph, list[SparqlConstraint]]:
         core.remove((shape, SH.sparql, cnode))
         if str(sg.value(cnode, SH.deactivated, default=Literal(False))).lower() == "true":
             continue
-        if (shape, SH.path, None) in sg:
-            raise ValueError(f"engine 'oxigraph' supports SPARQL constraints on node shapes only ({shape})")
+        path = sg.value(shape, SH.path)
         targets = [
             (p, o)
             for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
@@ -551,15 +578,41 @@ def split_sparql_constraints(sg: Graph) -> tuple[Graph, list[SparqlConstraint]]:
         if not targets:
             raise ValueError(f"engine 'oxigraph' needs targets on the shape of a SPARQL constraint ({shape})")
         messages = list(sg.objects(cnode, SH.message)) or list(sg.objects(shape, SH.message))
+        select = str(sg.value(cnode, SH.select))
+        if path is not None:
+            path_sparql = sparql_path(path, sg)
+            select = re.sub(r"\$PATH\b", lambda _m, p=path_sparql: p, select)
         found.append(SparqlConstraint(
             shape=shape,
             node=cnode,
-            select=_with_prefixes(sg, cnode, str(sg.value(cnode, SH.select))),
+            path=path,
+            select=_with_prefixes(sg, cnode, select),
             messages=messages,
             severity=sg.value(shape, SH.severity) or SH.Violation,
             targets=targets,
         ))
     return core, found
+
+
+def sparql_path(path: Node, g: Graph) -> str:
+    """A SHACL property path as SPARQL property path syntax with full IRIs (for ``$PATH``)."""
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    if (path, RDF.first, None) in g:
+        return "(" + "/".join(sparql_path(p, g) for p in Collection(g, path)) + ")"
+    for pred, fmt in (
+        (SH.inversePath, "(^{})"),
+        (SH.zeroOrMorePath, "({})*"),
+        (SH.oneOrMorePath, "({})+"),
+        (SH.zeroOrOnePath, "({})?"),
+    ):
+        inner = g.value(path, pred)
+        if inner is not None:
+            return fmt.format(sparql_path(inner, g))
+    alt = g.value(path, SH.alternativePath)
+    if alt is not None:
+        return "(" + "|".join(sparql_path(p, g) for p in Collection(g, alt)) + ")"
+    raise ValueError(f"not a SHACL property path: {path}")
 
 
 def _with_prefixes(sg: Graph, cnode: Node, query: str) -> str:
@@ -618,7 +671,10 @@ def run_sparql_constraints(store: ox.Store, constraints: list[SparqlConstraint],
             if key in seen or this is None:
                 continue
             seen.add(key)
-            if value is None:
+            row_path = path
+            if path is None:
+                path = c.path  # a property shape's results carry its path
+            if value is None and c.path is None:
                 value = this  # pyshacl: a node shape's result value defaults to the focus node
             r = BNode()
             report.add((report_node, SH.result, r))
@@ -627,11 +683,13 @@ def run_sparql_constraints(store: ox.Store, constraints: list[SparqlConstraint],
             report.add((r, SH.sourceShape, c.shape))
             report.add((r, SH.resultSeverity, c.severity))
             report.add((r, SH.focusNode, this))
-            report.add((r, SH.value, value))
+            if value is not None:
+                report.add((r, SH.value, value))
             if path is not None:
                 report.add((r, SH.resultPath, path))
             report.add((r, SH.sourceConstraint, c.node))
-            subst = {"this": this, "value": value, **({"path": path} if path is not None else {}), **bound}
+            subst = {"this": this, **({"value": value} if value is not None else {}),
+                     **({"path": row_path} if row_path is not None else {}), **bound}
             for m in c.messages:
                 text = str(m)
                 for var, val in subst.items():
