@@ -147,19 +147,19 @@ def test_truncated_batch_is_split_not_repeated():
 def test_answer_slower_than_timeout_splits_batch():
     def reply(seen):
         n_values = nvals(seen)
-        return Reply(body=OK, delay=1.5 if n_values > 1 else 0)
+        return Reply(body=OK, delay=2.5 if n_values > 1 else 0)
 
     with fault_server([reply]) as srv:
-        c = client(srv.url, [], batch_size=2, timeout=0.5)
+        c = client(srv.url, [], batch_size=2, timeout=1.0)
         rows = c.select_values(TEMPLATE, "item", ["Q1", "Q2"])
     sizes = [nvals(s) for s in srv.seen]
     assert sizes == [2, 1, 1] and len(rows) == 2
 
 
 def test_single_value_timeout_raises():
-    with fault_server([Reply(body=OK, delay=1.5)]) as srv:
-        with pytest.raises(QueryTimeout, match="within 0.5 s .*batch of one value"):
-            client(srv.url, [], timeout=0.5).select_values(TEMPLATE, "item", ["Q1"])
+    with fault_server([Reply(body=OK, delay=2.5)]) as srv:
+        with pytest.raises(QueryTimeout, match="within 1.0 s .*batch of one value"):
+            client(srv.url, [], timeout=1.0).select_values(TEMPLATE, "item", ["Q1"])
     assert len(srv.seen) == 1
 
 
