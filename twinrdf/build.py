@@ -236,7 +236,10 @@ def _date(d: PartialDate) -> str:
 
 
 def _decimal_text(x: float) -> str:
-    s = format(Decimal(repr(float(x))), "f")
+    """The shortest decimal that reads back as ``x``, never in exponent notation (xsd:decimal)."""
+    s = repr(float(x))
+    if "e" in s or "E" in s:
+        s = format(Decimal(s), "f")
     return s if "." in s else s + ".0"
 
 
