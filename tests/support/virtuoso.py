@@ -201,14 +201,15 @@ def start_virtuoso(tmpdir: str | Path, timeout: float = 90.0) -> VirtuosoServer:
     folder.mkdir(parents=True, exist_ok=True)
     template = _template(timeout)
     if template is not None:
-        shutil.copyfile(template, folder / "virtuoso.db")
-        try:
-            return _launch(folder, timeout, grant=False)
-        except RuntimeError:
-            # a template that does not start is discarded; start from an empty folder instead
-            (_template_dir() / "ready").unlink(missing_ok=True)
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
+        for _ in range(3):  # a free port can be taken by another process before Virtuoso binds it
+            shutil.copyfile(template, folder / "virtuoso.db")
+            try:
+                return _launch(folder, timeout, grant=False)
+            except RuntimeError:
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+        # a template that does not start is discarded; start from an empty folder instead
+        (_template_dir() / "ready").unlink(missing_ok=True)
     return _launch(folder, timeout)
 
 
