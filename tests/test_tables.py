@@ -238,3 +238,8 @@ def test_templates_have_exactly_the_columns_of_each_table():
         assert text.splitlines() == [",".join(c.name for c in columns)]
     records = parse_tables([TEMPLATES])
     assert records.rows_read == 0 and records.rejects == []
+
+
+def test_a_file_given_twice_is_read_once():
+    records = parse_tables([FIXTURE, FIXTURE / "localities.csv"])
+    assert records.rejects == [] and records.rows_read == 13

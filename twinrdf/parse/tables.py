@@ -142,7 +142,13 @@ def table_files(inputs: Iterable[Path]) -> list[Path]:
             files.extend(sorted(p.glob("*.csv"), key=lambda f: f.name))
         else:
             files.append(p)
-    return files
+    seen: set[Path] = set()  # a file given twice (as itself and in its folder) is read once
+    unique = []
+    for f in files:
+        if (real := f.resolve()) not in seen:
+            seen.add(real)
+            unique.append(f)
+    return unique
 
 
 def _decode(path: Path, data: bytes) -> str:
