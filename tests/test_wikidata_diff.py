@@ -97,3 +97,16 @@ def test_cli_reports(sources, wd_mirror, tmp_path):  # noqa: F811
                                     str(wd_mirror)])
     assert res.exit_code == 1  # Chemnitz is linked and Wikidata has its P190 statements
     assert "Twinnings in Wikidata that the local data lacks | 2" in res.output
+
+
+def test_twinned_with_shortcuts_are_not_counted_twice(tmp_path, sources, wd_mirror):  # noqa: F811
+    # the builder adds twin:twinnedWith next to each agreement: the pair is still one pair
+    extra = tmp_path / "shortcuts.ttl"
+    extra.write_text("@prefix twin: <https://w3id.org/twinrdf/ns#> .\n"
+                     "@prefix place: <https://example.org/twinning/place/> .\n"
+                     "place:hannover twin:twinnedWith place:paris .\n"
+                     "place:lindau twin:twinnedWith place:atlantis .\n"
+                     "place:weimar twin:twinnedWith place:bielefeld .\n")
+    result = diff([*sources, extra], StoreClient(wd_mirror))
+    assert result.local_pairs == 4 and result.not_comparable == 1  # only Weimar-Bielefeld is new
+    assert ("Q2112", "Q3955") in kinds(result, "local-only")

@@ -135,7 +135,9 @@ SELECT ?ag ?x ?y ?start ?end ?url WHERE {{
   {{ ?ag a twin:TwinningAgreement ; twin:partner ?x, ?y . FILTER(STR(?x) < STR(?y))
      OPTIONAL {{ ?ag twin:startDate ?start }} OPTIONAL {{ ?ag twin:endDate ?end }}
      OPTIONAL {{ ?ag prov:wasDerivedFrom ?src . ?src twin:url ?url }} }}
-  UNION {{ ?x twin:twinnedWith ?y . FILTER(STR(?x) < STR(?y)) }}
+  UNION {{ {{ ?x twin:twinnedWith ?y }} UNION {{ ?y twin:twinnedWith ?x }}
+           FILTER(STR(?x) < STR(?y))
+           FILTER NOT EXISTS {{ ?other a twin:TwinningAgreement ; twin:partner ?x, ?y }} }}
 }}"""
     pairs: dict[tuple[str, str], LocalPair] = {}
     unlinked: set[str] = set()
