@@ -95,3 +95,36 @@ def test_rule_ids_are_the_shape_local_names(shapes: Graph) -> None:
     for r in rules(shapes):
         assert r.shape == URIRef(TWINSH + r.id)
         assert (r.shape, RDF.type, SH.NodeShape) in shapes or (r.shape, RDF.type, SH.PropertyShape) in shapes
+
+
+def test_concept_lists_are_exactly_the_vocabulary_schemes(shapes: Graph) -> None:
+    """Every sh:in list of concepts names its scheme (rdfs:seeAlso) and equals that scheme's
+    members in ontology/twin.ttl, so adding a concept to the vocabulary without the shapes fails."""
+    from rdflib import RDFS, SKOS
+    from rdflib.collection import Collection
+
+    from twinrdf.vocab import load_ontology
+
+    onto = load_ontology()
+    checked = 0
+    for shape, lst in shapes.subject_objects(SH["in"]):
+        scheme = shapes.value(shape, RDFS.seeAlso)
+        assert scheme is not None, f"{shape}: sh:in without rdfs:seeAlso naming its concept scheme"
+        members = set(onto.subjects(SKOS.inScheme, scheme))
+        assert members, f"{shape}: {scheme} has no concepts in the vocabulary"
+        assert set(Collection(shapes, lst)) == members, shape
+        checked += 1
+    assert checked == 7
+
+
+@pytest.mark.parametrize("rule", ["end-not-before-start", "agreement-kind", "locality-latitude"])
+def test_core_constraints_split_over_worker_processes_give_the_same_report(
+    rule: str, shapes: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large data runs pyshacl's core constraints in two forked processes; forced here."""
+    single = validate(CASES / f"{rule}-bad.ttl", shapes=shapes, engine="oxigraph")
+    monkeypatch.setenv("TWINRDF_VALIDATE_WORKERS", "2")
+    forked = validate(CASES / f"{rule}-bad.ttl", shapes=shapes, engine="oxigraph")
+    assert "pyshacl-core-wait" in forked.timings
+    assert forked.results == single.results and forked.results
+    assert len(forked.report) == len(single.report)
