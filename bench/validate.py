@@ -99,7 +99,8 @@ def measure(path: Path, engine: str, limit: float) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,4,16", help="scale factors of the data (default 1,4,16)")
-    ap.add_argument("--baseline-limit", type=float, default=600.0, help="seconds before the baseline is stopped")
+    ap.add_argument("--baseline-limit", type=float, default=600.0,
+                    help="seconds before the baseline is stopped")
     ap.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = ap.parse_args()
     rows = []
@@ -121,7 +122,8 @@ def main() -> None:
     print("CPU = user+system of the validating process and its forked worker; stage columns are the")
     print("main process's CPU seconds (the core constraints' second half runs in the worker meanwhile)")
     print()
-    print("| data | engine | triples | wall s | CPU s | CPU µs/triple | load | pyshacl | ox store | ox SPARQL | peak MB |")
+    print("| data | engine | triples | wall s | CPU s | CPU µs/triple | load | pyshacl | ox store "
+          "| ox SPARQL | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "timeout" in r:
