@@ -76,13 +76,14 @@ def generated_dump(n: int, share: float = 0.05) -> Path:
         return out
     bielefeld = json.loads(Q2112.read_text(encoding="utf-8"))
     weimar = json.loads(WEIMAR.read_text(encoding="utf-8"))["entities"]["Q3955"]
-    keep = ("P31", "P17", "P625", "P1082", "P190")
+    keep = ("P31", "P17", "P625", "P1082", "P190")  # a P1082 statement (population) kept, not all
     templates = []
     for e in (bielefeld, weimar):
         t = {k: e[k] for k in ("type", "id", "labels", "descriptions", "aliases") if k in e}
         t["labels"] = {k: v for k, v in list(e["labels"].items())[:12]}
         t["descriptions"] = {k: v for k, v in list(e.get("descriptions", {}).items())[:6]}
         t["claims"] = {p: e["claims"][p] for p in keep if p in e["claims"]}
+        t["claims"]["P1082"] = t["claims"]["P1082"][-1:]
         templates.append(t)
     every = max(1, round(1 / share))
     tmp = out.with_suffix(".part")
