@@ -175,7 +175,7 @@ def test_dataset_parameters(base):
 
 
 def test_large_results_are_streamed_in_chunks(tmp_path):
-    lines = [f'<{BASE}s{i}> <{TWIN}p> "{"v" * 50}{i}" .' for i in range(10000)]
+    lines = [f'<{BASE}s{i}> <{TWIN}p> "{"v" * 50}{i}" .' for i in range(5000)]
     (tmp_path / "big.nt").write_text("\n".join(lines) + "\n")
     from tests.support.server import make_store
 
@@ -187,7 +187,7 @@ def test_large_results_are_streamed_in_chunks(tmp_path):
         chunks = list(r.iter_content(chunk_size=None))
         assert len(chunks) > 3
         data = json.load(io.BytesIO(b"".join(chunks)))
-        assert len(data["results"]["bindings"]) == 10000
+        assert len(data["results"]["bindings"]) == 5000
 
 
 def test_cors(base):
@@ -294,7 +294,7 @@ def test_updates_need_the_bearer_token(tmp_path, monkeypatch):
 
 def test_head_and_abandoned_streams_do_not_leak_query_workers(store):
     with running_server(store, {"query_workers": 1, "queue_timeout": 5.0, "max_result_rows": 0}) as url:
-        for _ in range(3):
+        for _ in range(2):
             assert requests.head(url + "/sparql", params={"query": SELECT_ALL_CITIES}).status_code == 200
             r = requests.get(url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, stream=True)
             r.raw.read(10)
