@@ -33,13 +33,15 @@ WORK = HERE / "_work" / "tables-26k"
 SOURCE = ROOT.parent / "shared" / "data" / "wikipedia-twin-lists" / "twin_cities_geocoded.csv"
 
 
-def make_tables() -> Path:
-    """The list as twinrdf tables (ids from python-slugify, as a publisher might choose them)."""
+def make_tables(rows: int | None = None) -> Path:
+    """The list (or its first ``rows`` rows) as twinrdf tables (ids from python-slugify, as a
+    publisher might choose them)."""
     from slugify import slugify
 
-    if (WORK / "agreements.csv").exists():
-        return WORK
-    WORK.mkdir(parents=True, exist_ok=True)
+    work = WORK if rows is None else WORK.with_name(f"tables-{rows}")
+    if (work / "agreements.csv").exists():
+        return work
+    work.mkdir(parents=True, exist_ok=True)
     ids: dict[tuple[str, str], str] = {}
     localities: list[list[str]] = []
     agreements: list[list[str]] = []
@@ -57,24 +59,26 @@ def make_tables() -> Path:
 
     with SOURCE.open(encoding="utf-8", newline="") as f:
         for i, row in enumerate(csv.DictReader(f), 1):
+            if rows is not None and i > rows:
+                break
             a = locality(row["city1"], row["country1"], row["lat1"], row["lng1"])
             b = locality(row["city2"], row["country2"], row["lat2"], row["lng2"])
             if a != b:
                 agreements.append([f"row-{i}", f"{a}|{b}", "TwinTown", "wp-lists"])
-    with (WORK / "sources.csv").open("w", encoding="utf-8", newline="") as f:
+    with (work / "sources.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "title", "url"])
         w.writerow(["wp-lists", "Lists of twin towns and sister cities",
                     "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_sister_cities"])
-    with (WORK / "localities.csv").open("w", encoding="utf-8", newline="") as f:
+    with (work / "localities.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "name", "lang", "lat", "lon", "sources"])
         w.writerows(localities)
-    with (WORK / "agreements.csv").open("w", encoding="utf-8", newline="") as f:
+    with (work / "agreements.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "partners", "kind", "sources"])
         w.writerows(agreements)
-    return WORK
+    return work
 
 
 def child_twinrdf(folder: str, outdir: str) -> dict:
@@ -142,6 +146,8 @@ def _child(kind: str, folder: Path, outdir: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--rows", type=int, help="use only the first ROWS rows of the list (the rdflib "
+                    "baseline needs minutes for all of them on a busy machine)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -154,7 +160,7 @@ def main() -> None:
     for i in range(10_000_000):  # machine speed reference: ~0.4 s on an idle current x86 core
         total += i
     print(f"reference loop (10M additions): {time.process_time() - c0:.2f} s CPU")
-    folder = make_tables()
+    folder = make_tables(args.rows)
     outdir = WORK.parent / "tables-out"
     outdir.mkdir(exist_ok=True)
     ours = _child("twinrdf", folder, outdir)
