@@ -29,7 +29,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -417,6 +417,16 @@ def _load(data: DataInput, *, ontology: bool = True, keep_quads: bool = False) -
     return g, keep
 
 
+def _rdflib_from_quads(quads: Iterable) -> Graph:
+    """The rdflib graph of the statements (all graphs merged)."""
+    g = _ParseOnceGraph()
+    conv = _Converter()
+    add = g.add
+    for q in quads:
+        add((conv(q.subject), conv(q.predicate), conv(q.object)))
+    return g
+
+
 @functools.lru_cache(maxsize=1)
 def _ontology_quads() -> tuple:
     return tuple(_parse_quads(as_path(ontology_file("twin.ttl"))))
@@ -445,10 +455,26 @@ def validate(
     timings: dict[str, float] = {}
     t0, c0 = time.perf_counter(), time.process_time()
     sg = load_shapes(shapes)
-    dg, quads = _load(data, ontology=ontology, keep_quads=engine == "oxigraph")
+    items = [data] if isinstance(data, str | PathLike | Graph) else list(data)
+    forked: tuple[list, Graph] | None = None
+    if engine == "oxigraph" and items and not any(isinstance(i, Graph) for i in items):
+        # Parse once with pyoxigraph, then fork before building the rdflib graph: the worker
+        # builds its own copy while this process builds its one (the build is the costliest step).
+        quads = [q for i in items for q in _parse_quads(Path(i))]
+        if ontology:
+            quads.extend(_ontology_quads())
+        core, _sparql = split_sparql_constraints(sg)
+        groups = _split_rules(core, _workers(len(quads)))
+        if len(groups) > 1:
+            children = [_fork_pyshacl(lambda: _rdflib_from_quads(quads), g) for g in groups[1:]]
+            forked = (children, groups[0])
+        dg = _rdflib_from_quads(quads)
+    else:
+        dg, quads = _load(data, ontology=ontology, keep_quads=engine == "oxigraph")
     timings["load"] = time.perf_counter() - t0
     timings["load-cpu"] = time.process_time() - c0
-    outcome = validate_graph(dg, sg, fail_on=fail_on, engine=engine, timings=timings, quads=quads)
+    outcome = validate_graph(dg, sg, fail_on=fail_on, engine=engine, timings=timings, quads=quads,
+                             _forked=forked)
     return outcome
 
 
@@ -460,6 +486,7 @@ def validate_graph(
     engine: Engine = "pyshacl",
     timings: dict[str, float] | None = None,
     quads: Sequence | None = None,
+    _forked: tuple[list, Graph] | None = None,
 ) -> ValidationOutcome:
     """Validate a data graph that is already loaded (and already holds the ontology, if wanted).
 
@@ -476,11 +503,14 @@ def validate_graph(
         timings["pyshacl"] = time.perf_counter() - t0
     else:
         core, sparql = split_sparql_constraints(sg)
-        groups = _split_rules(core, _workers(len(dg)))
         t0, c0 = time.perf_counter(), time.process_time()
-        children = [_fork_pyshacl(dg, g) for g in groups[1:]]
+        if _forked is not None:  # validate() forked the workers already
+            children, mine = _forked
+        else:
+            groups = _split_rules(core, _workers(len(dg)))
+            children, mine = [_fork_pyshacl(dg, g) for g in groups[1:]], groups[0]
         _conforms, report, _text = pyshacl.validate(
-            dg, shacl_graph=groups[0], inference="none", advanced=False, inplace=True, allow_infos=True
+            dg, shacl_graph=mine, inference="none", advanced=False, inplace=True, allow_infos=True
         )
         timings["pyshacl-core"] = time.perf_counter() - t0
         timings["pyshacl-core-cpu"] = time.process_time() - c0
@@ -547,9 +577,10 @@ def _split_rules(sg: Graph, n: int) -> list[Graph]:
     return out
 
 
-def _fork_pyshacl(dg: Graph, sg: Graph):  # noqa: ANN202 - returns a callable giving the triples
-    """Run pyshacl on ``sg`` in a forked child (which shares the loaded data graph copy-on-write)
-    and return a function that waits for the child and gives its report's triples."""
+def _fork_pyshacl(dg: Graph | Callable[[], Graph], sg: Graph):  # noqa: ANN202
+    """Run pyshacl on ``sg`` in a forked child and return a function that waits for the child and
+    gives its report's triples. ``dg`` is the data graph (shared copy-on-write) or a function
+    that builds it in the child, so that building it is done in parallel too."""
     import multiprocessing
     import pickle
 
@@ -560,7 +591,8 @@ def _fork_pyshacl(dg: Graph, sg: Graph):  # noqa: ANN202 - returns a callable gi
         import pyshacl
 
         try:
-            _c, rep, _t = pyshacl.validate(dg, shacl_graph=sg, inference="none", advanced=False,
+            graph = dg if isinstance(dg, Graph) else dg()
+            _c, rep, _t = pyshacl.validate(graph, shacl_graph=sg, inference="none", advanced=False,
                                            inplace=True, allow_infos=True)
             writer.send_bytes(pickle.dumps(("ok", list(rep)), protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # report any failure to the parent, which re-raises it
