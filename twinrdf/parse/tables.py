@@ -249,7 +249,7 @@ class _Cells:
 
     def __init__(self, row: _Row, table: str) -> None:
         self.row = row
-        self.columns = {c.name: c for c in TABLES[table]}
+        self.columns = COLUMNS[table]
         self.problems: list[tuple[str, str, str]] = []  # column, value, reason
 
     def bad(self, column: str, value: str, reason: str) -> None:
@@ -257,14 +257,14 @@ class _Cells:
 
     def get(self, name: str) -> Any:
         col = self.columns[name]
-        raw = self.row.cells.get(name, "")
-        if raw == "":
+        raw = self.row.cells.get(name)
+        if not raw:
             if col.required:
-                self.bad(name, raw, f"{name} is required")
-            if col.kind in ("refs", "concepts", "names"):
+                self.bad(name, "", f"{name} is required")
+            if col.kind in _LIST_KINDS:
                 return []
             return False if col.kind == "bool" else None
-        return getattr(self, "_" + col.kind)(col, raw)
+        return _READERS[col.kind](self, col, raw)
 
     def _text(self, col: Column, raw: str) -> str:
         return raw
@@ -391,6 +391,13 @@ class _Cells:
         lang = self.get("lang") or "en"
         names: list[tuple[str, str | None]] = [(name, lang)] if name else []
         return names + [n for n in self.get("other_names") if n not in names]
+
+
+COLUMNS: dict[str, dict[str, Column]] = {t: {c.name: c for c in cols} for t, cols in TABLES.items()}
+_LIST_KINDS = frozenset(("refs", "concepts", "names"))
+_READERS: dict[str, Callable[..., Any]] = {
+    kind: getattr(_Cells, "_" + kind) for kind in {c.kind for cols in TABLES.values() for c in cols}
+}
 
 
 def _known_code(code: str) -> bool:
