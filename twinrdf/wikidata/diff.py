@@ -132,29 +132,36 @@ def local_pairs(sources: Sources) -> tuple[list[LocalPair], int]:
     q = f"""PREFIX twin: <{TWIN}>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?ag ?x ?y ?start ?end ?url WHERE {{
-  {{ ?ag a twin:TwinningAgreement ; twin:partner ?x, ?y . FILTER(STR(?x) < STR(?y))
-     OPTIONAL {{ ?ag twin:startDate ?start }} OPTIONAL {{ ?ag twin:endDate ?end }}
-     OPTIONAL {{ ?ag prov:wasDerivedFrom ?src . ?src twin:url ?url }} }}
-  UNION {{ {{ ?x twin:twinnedWith ?y }} UNION {{ ?y twin:twinnedWith ?x }}
-           FILTER(STR(?x) < STR(?y))
-           FILTER NOT EXISTS {{ ?other a twin:TwinningAgreement ; twin:partner ?x, ?y }} }}
+  ?ag a twin:TwinningAgreement ; twin:partner ?x, ?y . FILTER(STR(?x) < STR(?y))
+  OPTIONAL {{ ?ag twin:startDate ?start }} OPTIONAL {{ ?ag twin:endDate ?end }}
+  OPTIONAL {{ ?ag prov:wasDerivedFrom ?src . ?src twin:url ?url }}
 }}"""
+    shortcuts = f"PREFIX twin: <{TWIN}>\nSELECT ?x ?y WHERE {{ ?x twin:twinnedWith ?y }}"
     pairs: dict[tuple[str, str], LocalPair] = {}
     unlinked: set[str] = set()
+    agreed: set[tuple[str, str]] = set()
     for sol in query(q):
         x, y = sol["x"].value, sol["y"].value
-        ag = sol["ag"].value if sol["ag"] is not None else None
+        ag = sol["ag"].value
+        agreed.add((x, y))
         if x not in links or y not in links:
-            unlinked.add(ag or f"{x} {y}")
+            unlinked.add(ag)
             continue
         pair = pairs.get((x, y))
         if pair is None:
             pair = pairs[(x, y)] = LocalPair(x, y, links[x], links[y], ag)
-        if ag and pair.agreement is None:
-            pair.agreement = ag
         pair.start = pair.start or _date(sol["start"].value if sol["start"] is not None else None)
         pair.end = pair.end or _date(sol["end"].value if sol["end"] is not None else None)
         pair.url = pair.url or (sol["url"].value if sol["url"] is not None else None)
+    # twin:twinnedWith shortcuts (either direction) count only where no agreement links the two
+    for sol in query(shortcuts):
+        x, y = sorted((sol["x"].value, sol["y"].value))
+        if x == y or (x, y) in agreed or (x, y) in pairs:
+            continue
+        if x not in links or y not in links:
+            unlinked.add(f"{x} {y}")
+            continue
+        pairs[(x, y)] = LocalPair(x, y, links[x], links[y], None)
     return [pairs[k] for k in sorted(pairs)], len(unlinked)
 
 
