@@ -390,3 +390,16 @@ def test_provenance_describes_the_dataset():
     assert _objects(result.quads, ds, "http://purl.org/dc/terms/title") == {ox.Literal("Seed")}
     assert _objects(result.quads, ds, "http://purl.org/dc/terms/license") == {
         _n("https://creativecommons.org/licenses/by-sa/4.0/")}
+
+
+def test_statements_added_after_the_build_stay_consistent():
+    result = build(parse_tables([FIXTURE]))
+    before = result.summary.triples
+    assert len(result.quads) == before
+    extra = ox.Quad(_n(B + "dataset"), _n("http://purl.org/dc/terms/title"), ox.Literal('a "run"'),
+                    _n(B + "graph/run"))
+    result.extend([extra, extra])
+    assert result.summary.triples == before + 1 and result.named_graphs
+    assert extra in result.quads
+    triples = list(ox.parse(result.ntriples, format=ox.RdfFormat.N_TRIPLES))
+    assert len(triples) == before + 1

@@ -212,6 +212,20 @@ class BuildResult:
     rejects: list[Reject] = field(default_factory=list)
     named_graphs: bool = False
 
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add statements made elsewhere (a run's provenance record, say), keeping the text,
+        the graph flag and the counts consistent."""
+        known = set(self.lines)
+        for q in quads:
+            line = str(q)  # pyoxigraph prints canonical N-Quads terms
+            if line not in known:
+                known.add(line)
+                self.lines.append(line)
+                self.named_graphs |= not isinstance(q.graph_name, ox.DefaultGraph)
+        self.summary.triples = len(self.lines)
+        for cached in ("nquads", "ntriples", "quads"):
+            self.__dict__.pop(cached, None)
+
     @cached_property
     def nquads(self) -> bytes:
         return ((" .\n".join(self.lines) + " .\n") if self.lines else "").encode("utf-8")
