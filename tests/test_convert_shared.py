@@ -118,3 +118,59 @@ def test_malformed_files_exit_2_with_one_clear_line(tmp_path, content, name, map
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.startswith("error: ") and len(r.stderr.splitlines()) == 1
     assert not (tmp_path / "o.ttl").exists()
+
+
+def test_reports_provenance_and_graph_per_source(tmp_path):
+    import hashlib
+
+    with open(WIKIPEDIA_RAW, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.reader(f)
+                if r[0] in ("city1", "Kłodzko", "Halle (Saale)")
+                or r[2] in ("Kłodzko (rural gmina)", "Halle")]
+    table = tmp_path / "halle.csv"
+    with open(table, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    mapping = MAPPINGS / "wikipedia-twin-lists-raw.yaml"
+    out = tmp_path / "out.nq"
+    inputs = [WIKIBASE_SDK / "Q2112.json", P190_CRAWL / "weimar.json"]
+    r = subprocess.run([sys.executable, "-m", "twinrdf.cli", "convert", *map(str, inputs), "-o", str(out),
+                        "--graph-per-source", "--provenance", "--one-sided", str(tmp_path / "one.csv")],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    with open(tmp_path / "one.csv", encoding="utf-8", newline="") as f:
+        one = list(csv.DictReader(f))
+    assert len(one) == 13 and {x["listed_by"] for x in one} == {"Q2112", "Q3955"}
+    assert next(x for x in one if x["partner"] == "Q3138")["listed_by_name"] == "Weimar"
+    store = ox.Store()
+    store.bulk_load(path=str(out), format=ox.RdfFormat.N_QUADS)
+    graphs = {g.value.rsplit("/", 1)[-1] for g in store.named_graphs()}
+    assert graphs == {"Q2112.json", "weimar.json"}
+    q = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX spdx: <http://spdx.org/rdf/terms#>
+    SELECT ?name ?sum WHERE { ?ds prov:wasGeneratedBy ?run . ?run a prov:Activity ; prov:used ?f .
+      ?f rdfs:label ?name ; spdx:checksum/spdx:checksumValue ?sum }"""
+    got = {(b["name"].value, b["sum"].value) for b in store.query(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + q)}
+    assert got == {(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in inputs}
+
+    review = tmp_path / "review.csv"
+    r = subprocess.run([sys.executable, "-m", "twinrdf.cli", "convert", str(table), "--mapping", str(mapping),
+                        "-o", str(tmp_path / "t.ttl"), "--review", str(review), "--provenance"],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    with open(review, encoding="utf-8", newline="") as f:
+        items = {x["kind"]: x for x in csv.DictReader(f)}
+    dropped = items["qualifier-dropped"]
+    assert dropped["merged"] == "yes" and "Halle (Saale)" in dropped["names"]
+    assert items["kind-qualifier"]["merged"] == "no"
+    assert "to review" in r.stdout
+    ttl = (tmp_path / "t.ttl").read_text(encoding="utf-8")
+    assert "prov#Plan" in ttl or "prov:Plan" in ttl  # the mapping is recorded as the plan
+
+
+def test_strict_writes_nothing_when_a_row_is_rejected(tmp_path):
+    out = tmp_path / "o.ttl"
+    r = subprocess.run([sys.executable, "-m", "twinrdf.cli", "convert",
+                        str(WIKIBASE_SDK / "multi_vars_sparql_results.json"), "-o", str(out), "--strict"],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 1 and not out.exists()
+    assert "blank node" in r.stderr

@@ -43,6 +43,8 @@ class Summary:
     agreements: int = 0
     merged_pairs: int = 0
     one_sided_pairs: int = 0
+    excluded: int = 0  # input left out by design, not rows (deprecated P190, dump entities without P190)
+    review_items: int = 0  # entity-resolution decisions to check (--review FILE)
     written: bool = False  # False with --strict when rows were rejected
 
     def as_json(self) -> dict[str, int]:
@@ -61,6 +63,8 @@ class Summary:
             f"agreements       {self.agreements}",
             f"pairs merged     {self.merged_pairs}",
             f"one-sided pairs  {self.one_sided_pairs}",
+            *([f"excluded         {self.excluded}"] if self.excluded else []),
+            *([f"to review        {self.review_items}"] if self.review_items else []),
         ]
 
 
@@ -89,6 +93,9 @@ def convert(
     rejects_path: Path | None = None,
     summary_path: Path | None = None,
     progress: bool = False,
+    one_sided_path: Path | None = None,
+    review_path: Path | None = None,
+    provenance: bool = False,
 ) -> tuple[Summary, list[Reject]]:
     """Convert ``inputs`` to ``output``; returns the summary and the rejects (sorted by file, line).
 
@@ -118,12 +125,25 @@ def convert(
                           localities=s.localities, agreements=s.agreements, merged_pairs=s.merged_pairs,
                           one_sided_pairs=s.one_sided_pairs)
         rejects = sorted(result.rejects, key=lambda r: (r.file, r.line))
+        summary.excluded = sum(records.excluded.values())
+        summary.review_items = len(records.review)
+        if provenance:  # issue 4: PROV-O run record (files by SHA-256, mapping, version, time)
+            from twinrdf.provenance import run_quads
+
+            result.lines.extend(str(q) for q in run_quads(inputs, base_iri=base_iri, mapping=mapping))
         if not (strict and rejects):
             summary.triples_written = rdfio.write_rdf(result, output, chosen)
             summary.written = True
         bar.update()
     if rejects_path is not None:
         write_rejects(rejects, Path(rejects_path))
+    if one_sided_path is not None or review_path is not None:
+        from twinrdf import reports
+
+        if one_sided_path is not None:
+            reports.write_one_sided(reports.one_sided_pairs(records, rejects), Path(one_sided_path))
+        if review_path is not None:
+            reports.write_review(records, Path(review_path))
     if summary_path is not None:
         with rdfio.atomic_text(summary_path) as out:
             json.dump(summary.as_json(), out, indent=2)
@@ -150,7 +170,15 @@ MAX_SHOWN = 20
               help="Put each input file's triples in a named graph of its own (N-Quads, TriG, JSON-LD).")
 @click.option("--strict", is_flag=True, help="Write no output if any row is rejected.")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Mapping file for CSV sources that are not twinrdf tables.")
+              help="Mapping file (YAML/TOML) for tables that are not twinrdf tables (docs/converters.md).")
+@click.option("--one-sided", "one_sided_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the one-sided pairs (A lists B, B does not list A) here (CSV).")
+@click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the entity-resolution review report here (CSV): weaker merges, possible "
+                   "duplicates.")
+@click.option("--provenance", is_flag=True,
+              help="Add a PROV-O record of the run (input files with SHA-256, mapping, version, time); "
+                   "off by default so that the same input gives byte-identical output.")
 def convert_command(
     inputs: tuple[Path, ...],
     output: Path,
@@ -161,6 +189,9 @@ def convert_command(
     graph_per_source: bool,
     strict: bool,
     mapping: Path | None,
+    one_sided_path: Path | None,
+    review_path: Path | None,
+    provenance: bool,
 ) -> None:
     """Convert twinrdf tables (and other registered sources) in INPUT... to RDF.
 
@@ -171,6 +202,7 @@ def convert_command(
             list(inputs), output, fmt=fmt, mapping=mapping, base_iri=base_iri,
             graph_per_source=graph_per_source, strict=strict, rejects_path=rejects_path,
             summary_path=summary_path, progress=sys.stderr.isatty(),
+            one_sided_path=one_sided_path, review_path=review_path, provenance=provenance,
         )
     except (InputError, rdfio.FormatError, BaseIRIError, UsageError) as exc:
         click.echo(f"error: {exc}", err=True)
