@@ -91,7 +91,8 @@ ALIASES: dict[str, str | None] = {
 TRANSLATED = ("de", "fr", "es", "it", "nl", "pl", "pt", "sv", "cs")
 
 # Names of subdivisions that are countries in their own right for twinning purposes.
-UK_CONSTITUENTS = {"GB-ENG", "GB-SCT", "GB-WLS", "GB-NIR"}
+# (Their ISO 3166-2 names; kept here so that the large subdivisions table is never loaded.)
+UK_CONSTITUENTS = {"GB-ENG": "England", "GB-SCT": "Scotland", "GB-WLS": "Wales", "GB-NIR": "Northern Ireland"}
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def _codes() -> dict[str, str]:
 
 def _display(code: str) -> str:
     if code in UK_CONSTITUENTS:
-        return re.sub(r"\s*\[.*\]$", "", pycountry.subdivisions.get(code=code).name)
+        return UK_CONSTITUENTS[code]
     if len(code) == 4:
         h = pycountry.historic_countries.get(alpha_4=code)
         return h.name if h else code
@@ -264,9 +265,6 @@ def normalise_country(text: str | None) -> CountryMatch | None:
             # "Réunion, France", "Åland Islands, Finland": ISO gives the territory its own code
             return CountryMatch(inner.code, inner.top, inner.name, "name", region=None)
         if outer and outer.code:
-            sub = _subdivision(head, outer.top or "")
-            if sub and outer.top == "GB" and sub in UK_CONSTITUENTS:
-                return CountryMatch(sub, "GB", _display(sub), "subdivision")
             return CountryMatch(outer.code, outer.top, outer.name, "region", region=head)
         return None
     if len(s) >= 4:
@@ -274,14 +272,6 @@ def normalise_country(text: str | None) -> CountryMatch | None:
         if hit:
             code = _index()[hit[0]][0]
             return CountryMatch(code, top_of(code), _display(code), "fuzzy")
-    return None
-
-
-def _subdivision(name: str, country: str) -> str | None:
-    f = fold(name)
-    for sub in pycountry.subdivisions.get(country_code=country) or ():
-        if fold(sub.name) == f:
-            return sub.code
     return None
 
 

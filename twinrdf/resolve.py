@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from twinrdf.countries import CountryMatch, normalise_country
 from twinrdf.names import clean_name, fold, is_kind_qualifier, slug, split_qualifier
@@ -390,16 +390,16 @@ class Resolver:
                 continue
             if len(idxs) > MAX_BLOCK:
                 continue
-            for x in range(len(idxs)):
+            names = [ms[i].fbase for i in idxs]
+            for x in range(len(idxs) - 1):
                 a = ms[idxs[x]]
-                for y in range(x + 1, len(idxs)):
-                    b = ms[idxs[y]]
+                # rapidfuzz scores the rest of the block in C; only near-identical names come back
+                for _text, _score, y in process.extract(a.fbase, names[x + 1:], scorer=fuzz.ratio,
+                                                        score_cutoff=REVIEW_NAME, limit=None):
+                    b = ms[idxs[x + 1 + y]]
                     if a.fbase == b.fbase:
                         continue  # same name, kept apart on purpose (already reported)
-                    if abs(len(a.fbase) - len(b.fbase)) > 3:
-                        continue
-                    if fuzz.ratio(a.fbase, b.fbase) >= REVIEW_NAME:
-                        review.append(ReviewItem(
+                    review.append(ReviewItem(
                             "similar-names", sorted({a.name, b.name}),
                             f"{a.name!r} and {b.name!r} in {a.top} are spelled almost alike; "
                             "not merged without coordinates or an identifier",
