@@ -463,10 +463,14 @@ def validate(
         quads = [q for i in items for q in _parse_quads(Path(i))]
         if ontology:
             quads.extend(_ontology_quads())
-        core, _sparql = split_sparql_constraints(sg)
+        core, sparql = split_sparql_constraints(sg)
         groups = _split_rules(core, _workers(len(quads)))
         if len(groups) > 1:
-            children = [_fork_pyshacl(lambda: _rdflib_from_quads(quads), g) for g in groups[1:]]
+            # the first worker also runs the SPARQL constraints; this process merges the reports
+            children = [
+                _fork_pyshacl(lambda: _rdflib_from_quads(quads), g, (quads, sparql) if i == 0 else None)
+                for i, g in enumerate(groups[1:])
+            ]
             forked = (children, groups[0])
         dg = _rdflib_from_quads(quads)
     else:
@@ -514,18 +518,19 @@ def validate_graph(
         )
         timings["pyshacl-core"] = time.perf_counter() - t0
         timings["pyshacl-core-cpu"] = time.process_time() - c0
-        t0, c0 = time.perf_counter(), time.process_time()
-        store = ox.Store()
-        if quads is None:
-            quads = [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in dg]
-        # every statement into the default graph: the union of the inputs, as in the rdflib graph
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-        timings["oxigraph-load"] = time.perf_counter() - t0
-        timings["oxigraph-load-cpu"] = time.process_time() - c0
-        t0, c0 = time.perf_counter(), time.process_time()
-        run_sparql_constraints(store, sparql, report)
-        timings["oxigraph-sparql"] = time.perf_counter() - t0
-        timings["oxigraph-sparql-cpu"] = time.process_time() - c0
+        if _forked is None:  # (forked by validate(): its first worker ran the SPARQL constraints)
+            t0, c0 = time.perf_counter(), time.process_time()
+            store = ox.Store()
+            if quads is None:
+                quads = [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in dg]
+            # every statement into the default graph: the union of the inputs, as in the rdflib graph
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+            timings["oxigraph-load"] = time.perf_counter() - t0
+            timings["oxigraph-load-cpu"] = time.process_time() - c0
+            t0, c0 = time.perf_counter(), time.process_time()
+            run_sparql_constraints(store, sparql, report)
+            timings["oxigraph-sparql"] = time.perf_counter() - t0
+            timings["oxigraph-sparql-cpu"] = time.process_time() - c0
         if children:
             t0 = time.perf_counter()
             for child in children:
@@ -577,10 +582,12 @@ def _split_rules(sg: Graph, n: int) -> list[Graph]:
     return out
 
 
-def _fork_pyshacl(dg: Graph | Callable[[], Graph], sg: Graph):  # noqa: ANN202
+def _fork_pyshacl(dg: Graph | Callable[[], Graph], sg: Graph, sparql: tuple | None = None):  # noqa: ANN202
     """Run pyshacl on ``sg`` in a forked child and return a function that waits for the child and
     gives its report's triples. ``dg`` is the data graph (shared copy-on-write) or a function
-    that builds it in the child, so that building it is done in parallel too."""
+    that builds it in the child, so that building it is done in parallel too. ``sparql``:
+    (quads, SPARQL constraints) that the child also evaluates on pyoxigraph, which balances the
+    work of the two processes."""
     import multiprocessing
     import pickle
 
@@ -594,6 +601,11 @@ def _fork_pyshacl(dg: Graph | Callable[[], Graph], sg: Graph):  # noqa: ANN202
             graph = dg if isinstance(dg, Graph) else dg()
             _c, rep, _t = pyshacl.validate(graph, shacl_graph=sg, inference="none", advanced=False,
                                            inplace=True, allow_infos=True)
+            if sparql is not None:
+                quads, constraints = sparql
+                store = ox.Store()
+                store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+                run_sparql_constraints(store, constraints, rep)
             writer.send_bytes(pickle.dumps(("ok", list(rep)), protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # report any failure to the parent, which re-raises it
             writer.send_bytes(pickle.dumps(("error", repr(exc))))
