@@ -176,7 +176,7 @@ def run_test(test: QueryTest, base_url: str, session: requests.Session) -> Query
         text = test.query.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return QueryOutcome(test, False, f"cannot read query: {exc}")
-    query = f"BASE <{test.query.resolve().as_uri()}>\n{text}"
+    query = f"BASE <{test.query.absolute().as_uri()}>\n{text}"
     params: list[tuple[str, str]] = []
     if test.kind != "QueryEvaluationTest" or not _FROM.search(text):
         params += [("default-graph-uri", d) for d in (test.data or [EMPTY_GRAPH])]
