@@ -123,7 +123,8 @@ class Agreement:
 @dataclass
 class Agent:
     key: str
-    kind: str  # Person | Organisation | GoverningBody | TwinningAssociation | CoordinatingOrganisation | Company
+    # Person | Organisation | GoverningBody | TwinningAssociation | CoordinatingOrganisation | Company
+    kind: str
     names: list[Name] = field(default_factory=list)
     office: str | None = None
     country: str | None = None
@@ -151,7 +152,8 @@ class Document:
 @dataclass
 class Activity:
     key: str
-    kind: str  # DiplomacyActivity subclass local name (Event, RecurringEvent, Message, ...) or HistoricalEvent
+    # DiplomacyActivity subclass local name (Event, RecurringEvent, Message, ...) or HistoricalEvent
+    kind: str
     label: str | None = None
     description: str | None = None
     date: PartialDate | None = None
@@ -240,7 +242,14 @@ class RecordSet:
 
     def extend(self, other: RecordSet) -> None:
         for name in (
-            "sources", "localities", "agreements", "agents", "documents", "activities", "territorial", "rejects",
+            "sources",
+            "localities",
+            "agreements",
+            "agents",
+            "documents",
+            "activities",
+            "territorial",
+            "rejects",
             "review",
         ):
             getattr(self, name).extend(getattr(other, name))
