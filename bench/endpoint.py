@@ -13,8 +13,10 @@ pairs involving the country of that city;
 agreement.
 
 Measured, in one run:
-- this endpoint under its documented production setup (``twinrdf serve --workers 2 --threads 8``,
-  gunicorn, each worker with its own query worker processes opening the store read-only);
+- this endpoint under its documented production setup (``twinrdf serve --workers 4 --threads 1``:
+  gunicorn sync workers, each opening the store read-only and evaluating queries in-process with a
+  watchdog, executor=inline), and under the threaded setup (``--workers 2 --threads 8``, each
+  gunicorn worker with its own query worker processes, executor=pool);
 - rdflib-endpoint (PyPI) serving the same N-Triples file (its own venv in bench/_work, created on
   first use), same queries and clients; goal: this endpoint >= 40x its throughput;
 - pyoxigraph in-process, no HTTP (query + JSON/N-Triples serialisation); goal: this endpoint's
@@ -261,7 +263,15 @@ def wait_up(port: int, path: str, proc: subprocess.Popen, timeout: float) -> Non
     raise SystemExit("server did not come up")
 
 
-def start_twinrdf(store: Path) -> tuple[subprocess.Popen, int]:
+SETUPS = {
+    # production: gunicorn sync workers, in-process evaluation with a watchdog (executor=inline)
+    "inline": ["--workers", "4", "--threads", "1"],
+    # gthread workers, each with a pool of query worker processes (executor=pool)
+    "pool": ["--workers", "2", "--threads", "8"],
+}
+
+
+def start_twinrdf(store: Path, setup: str = "inline") -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {
         **os.environ,
@@ -280,10 +290,7 @@ def start_twinrdf(store: Path) -> tuple[subprocess.Popen, int]:
             str(store),
             "--port",
             str(port),
-            "--workers",
-            "2",
-            "--threads",
-            "8",
+            *SETUPS[setup],
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -435,18 +442,23 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
     }
     heavy = {"q2-country-pairs", "q3-active-in-year"}
     res["pyoxigraph"] = in_process(store, qs, args.latency_requests, heavy)
-    proc, port = start_twinrdf(store)
-    try:
-        for qname, (q, accept) in qs.items():
-            _one(http.client.HTTPConnection("127.0.0.1", port, timeout=600), "/sparql", q, accept)  # warm up
-            res["twinrdf_1client"][qname] = run_load(
-                port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 3, 1
-            )
-            total = args.heavy_requests if qname in heavy else args.requests
-            res["twinrdf"][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
-            print(f"  twinrdf    {qname:20s} {fmt(res['twinrdf'][qname])}", flush=True)
-    finally:
-        stop(proc)
+    for setup, key in (("inline", "twinrdf"), ("pool", "twinrdf_pool")):
+        res.setdefault(key, {})
+        res.setdefault(key + "_1client", {})
+        proc, port = start_twinrdf(store, setup)
+        try:
+            for qname, (q, accept) in qs.items():
+                for _ in range(4):  # warm up (every worker)
+                    _one(http.client.HTTPConnection("127.0.0.1", port, timeout=600), "/sparql", q, accept)
+                res[key + "_1client"][qname] = run_load(
+                    port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 3, 1
+                )
+                total = args.heavy_requests if qname in heavy else args.requests
+                res[key][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
+                print(f"  twinrdf {setup:6s} {qname:20s} {fmt(res[key][qname])}", flush=True)
+                print(f"    1 client {' ' * 20} {fmt(res[key + '_1client'][qname])}", flush=True)
+        finally:
+            stop(proc)
     if not args.no_rdflib:
         t = time.perf_counter()
         proc, port = start_rdflib(nt)
@@ -485,6 +497,7 @@ def report(results: list[dict]) -> str:
             "p50 ms | latency ratio |"
         )
         lines.append("|---|---|---|---|---|---|---|---|---|")
+        pool_rows = []
         for q in r["twinrdf"]:
             if not r["twinrdf"][q].get("n"):
                 lines.append(f"| {q} | failed: {r['twinrdf'][q]} |")
@@ -505,6 +518,22 @@ def report(results: list[dict]) -> str:
                 f"{f'{ratio:.0f}x' if ratio else '-'} | {one['p50_ms']:.2f} | {ox_['p50_ms']:.2f} | "
                 f"{f'{lat_ratio:.1f}x' if lat_ratio else '-'} |"
             )
+            pt, p1 = r.get("twinrdf_pool", {}).get(q, {}), r.get("twinrdf_pool_1client", {}).get(q, {})
+            if pt.get("n") and p1.get("n"):
+                pratio = (pt["throughput_rps"] / b["throughput_rps"]) if b.get("n") else None
+                pool_rows.append(
+                    f"| {q} | {pt['p50_ms']:.1f} / {pt['p99_ms']:.1f} | {pt['throughput_rps']:.1f} | "
+                    f"{f'{pratio:.0f}x' if pratio else '-'} | {p1['p50_ms']:.2f} | "
+                    f"{p1['p50_ms'] / ox_['p50_ms']:.1f}x |"
+                )
+        if pool_rows:
+            lines.append(
+                "\nThe same queries on the pool setup (`--workers 2 --threads 8`, executor=pool):\n\n"
+                "| query | pool p50 / p99 ms | pool req/s (8 clients) | throughput ratio vs rdflib-endpoint "
+                "| pool 1-client p50 ms | latency ratio vs pyoxigraph |"
+            )
+            lines.append("|---|---|---|---|---|---|")
+            lines.extend(pool_rows)
     return "\n".join(lines)
 
 

@@ -52,12 +52,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 f"{exc}"
             ) from exc
 
-    pool = QueryPool(
-        spec,
-        int(settings["query_workers"]),
-        timeout=float(settings["query_timeout"]),
-        queue_timeout=float(settings["queue_timeout"]),
-    )
+    def make_pool() -> QueryPool:
+        return QueryPool(
+            spec,
+            int(settings["query_workers"]),
+            timeout=float(settings["query_timeout"]),
+            queue_timeout=float(settings["queue_timeout"]),
+        )
+
+    mode = str(settings["executor"]).lower()
+    if mode not in ("pool", "inline"):
+        raise SettingsError(f"executor must be 'pool' or 'inline', not {settings['executor']!r}")
+    pool: Any
+    if mode == "inline":
+        # in-process evaluation with a watchdog; only used for requests from gunicorn sync
+        # workers, anything else falls back to a pool created on first need (endpoint/inline.py)
+        from twinrdf.endpoint.inline import InlineExecutor
+
+        pool = InlineExecutor(
+            spec, timeout=float(settings["query_timeout"]), cors=bool(settings["cors"]), fallback=make_pool
+        )
+    else:
+        pool = make_pool()
     state = EndpointState(settings=settings, pool=pool, writable=writable)
     state.data_info = _data_info(spec, scheme, location, settings, data_fingerprint)
 

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "base_iri": None,
     # query evaluation: worker processes per server process, per-query wall-clock limit
     "query_workers": 2,
+    # "pool": every query runs in a query worker process (killed past the timeout); "inline":
+    # evaluated in the serving process with a watchdog that ends the process past the timeout,
+    # only under gunicorn sync workers (twinrdf serve --threads 1); see endpoint/inline.py
+    "executor": "pool",
     "query_timeout": 30.0,
     # how long a request waits for a free query worker before 503
     "queue_timeout": 10.0,

@@ -19,7 +19,7 @@ from twinrdf.store import TripleStore
 @dataclass
 class EndpointState:
     settings: dict[str, Any]
-    pool: QueryPool
+    pool: QueryPool  # or an inline.InlineExecutor (same interface)
     writable: TripleStore | None = None
     update_lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.time)

@@ -68,13 +68,14 @@ def seed_store(cache: Path | None = None) -> Path:
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: float) -> dict[str, Any]:
-    """Gunicorn settings for the endpoint: gthread workers, each creating its own app (no
-    preload), so each opens the store read-only and runs its own query worker pool."""
+    """Gunicorn settings for the endpoint: each worker creates its own app (no preload), so
+    each opens the store read-only. threads == 1: sync workers (one request per process, the
+    inline executor's setup); more: gthread workers, each with its own query worker pool."""
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": "sync" if threads <= 1 else "gthread",
+        "threads": max(1, threads),
         "preload_app": False,
         "control_socket_disable": True,
         # a request waits at most query_timeout for its result; leave gunicorn's own worker
@@ -103,6 +104,17 @@ def run_gunicorn(settings: dict[str, Any], options: dict[str, Any]) -> None:
     _App().run()
 
 
+def _explicit(config_file: str | None) -> set[str]:
+    """Settings given explicitly (config file or environment), which ``serve`` must not override."""
+    from twinrdf.endpoint.settings import ENV_PREFIX, read_config_file
+
+    keys = {k.removeprefix(ENV_PREFIX).lower() for k in os.environ if k.startswith(ENV_PREFIX)}
+    path = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if path:
+        keys |= set(read_config_file(path))
+    return keys
+
+
 @click.command("serve")
 @click.option(
     "--store", "store_spec", default=None, help="Store directory (default: the bundled seed dataset)."
@@ -117,7 +129,13 @@ def run_gunicorn(settings: dict[str, Any], options: dict[str, Any]) -> None:
     help="Settings file (TOML or JSON), see docs/endpoint.md.",
 )
 @click.option("--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=int,
+    help="Threads per gunicorn worker; 1 = sync workers with in-process (inline) query evaluation.",
+)
 @click.option(
     "--enable-updates",
     is_flag=True,
@@ -151,6 +169,13 @@ def serve_command(
         elif not Path(spec).exists() and ":" not in spec:
             raise StoreError(f"no store at {spec} (create it with `twinrdf load FILE --store {spec}`)")
         settings["store"] = str(spec)
+        # one request per process (sync workers): evaluate in-process with a watchdog, unless
+        # the settings chose otherwise; with threads the query worker pool is the only safe mode
+        if threads <= 1 and "executor" not in _explicit(config_file):
+            settings["executor"] = "inline"
+        elif threads > 1 and settings["executor"] == "inline":
+            click.echo("executor = inline needs --threads 1 (sync workers); using the pool", err=True)
+            settings["executor"] = "pool"
         if settings["enable_updates"] and workers > 1:
             click.echo(
                 "updates enabled: using one worker process (one process may write the store)", err=True
@@ -159,7 +184,7 @@ def serve_command(
         # fail here, with a message, rather than in every gunicorn worker
         from twinrdf.endpoint import create_app
 
-        probe = create_app({**settings, "query_workers": 1, "enable_updates": False})
+        probe = create_app({**settings, "query_workers": 1, "enable_updates": False, "executor": "pool"})
         probe.extensions["twinrdf_close"]()
         del probe
     except (SettingsError, StoreError) as exc:
