@@ -59,9 +59,10 @@ What the builder does:
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
@@ -226,6 +227,21 @@ class BuildResult:
         for cached in ("nquads", "ntriples", "quads"):
             self.__dict__.pop(cached, None)
 
+    def chunks(self, size: int = 4096) -> Iterator[bytes]:
+        """The N-Quads text (``nquads``) in pieces of ``size`` statements: writing or parsing
+        them one after another never holds the whole text in memory (issue 4: building the
+        40 MB text of the Wikipedia list costs more than writing it)."""
+        if "nquads" in self.__dict__:
+            yield self.nquads
+            return
+        lines = self.lines
+        for i in range(0, len(lines), size):
+            yield (" .\n".join(lines[i:i + size]) + " .\n").encode("utf-8")
+
+    def reader(self) -> io.BufferedReader:
+        """A binary stream of the N-Quads text (for pyoxigraph's parser), built piece by piece."""
+        return io.BufferedReader(_ChunkReader(self.chunks()), 1 << 20)
+
     @cached_property
     def nquads(self) -> bytes:
         return ((" .\n".join(self.lines) + " .\n") if self.lines else "").encode("utf-8")
@@ -240,6 +256,30 @@ class BuildResult:
     @cached_property
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS, lenient=True))
+
+
+class _ChunkReader(io.RawIOBase):
+    """A raw binary stream over an iterator of byte strings."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._buf = b""
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._pos >= len(self._buf):
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                return 0
+            self._buf, self._pos = nxt, 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -355,6 +395,7 @@ class _Builder:
         self._graph_cache: dict[str, str] = {}
         self.dropped: set[int] = set()  # ids of nested status changes / signings rejected on their own
         self.emitted_rows: set[tuple[str, int]] = set()
+        self._slug_cache: dict[str, str] = {}
 
     # -- terms
     def node(self, kind: str, key: str) -> str:
@@ -633,6 +674,19 @@ class _Builder:
 
     def check_agreement(self, x: Agreement) -> list:
         out: list = []
+        if (x.kind is None and x.status is None and x.wikidata_statement is None and not (
+                x.purposes or x.documents or x.held_by or x.coordinated_by or x.initiated_by
+                or x.status_changes or x.signings)):
+            # issue 4 fast path: the same checks as below, minus those that have nothing to check
+            if len(set(x.partners)) < 2:
+                out.append(("partners", "|".join(x.partners),
+                            "an agreement needs two or more distinct partners"))
+            self._ref(out, "partners", "locality", self.loc_keys, x.partners)
+            self._ref(out, "sources", "source", self.src_keys, x.sources)
+            for li in x.listings:
+                self._ref(out, "listings", "locality", self.loc_keys, [li.listed_by, li.listed_partner])
+                self._ref(out, "listings", "source", self.src_keys, [li.source])
+            return out
         if len(set(x.partners)) < 2:
             out.append(("partners", "|".join(x.partners), "an agreement needs two or more distinct partners"))
         self._ref(out, "partners", "locality", self.loc_keys, x.partners)
@@ -729,7 +783,8 @@ class _Builder:
         out = []
         for iri in sorted(nodes):
             members, key = nodes[iri]
-            members = sorted(members, key=lambda a: _order(a.origin, 0))
+            if len(members) > 1:
+                members = sorted(members, key=lambda a: _order(a.origin, 0))
             out.append((iri, members, key))
         return out
 
@@ -887,8 +942,62 @@ class _Builder:
             self.emit(s, DESCRIPTION, _lit(x.description))
         self._common(s, x.sources)
 
+    def _emit_plain_agreement(self, iri: str, a: Agreement) -> None:
+        """Issue 4 fast path, same statements in the same order as the generic path below, for
+        the common scraped case: one record with only partners, sources and listings."""
+        self.set_graph(a.origin)
+        self.row(a.origin)
+        s = _N(iri)
+        g = self.graph
+        out = self.quads.append
+        node = self.node
+        locs = self._iri_cache["locality"]
+        out(f"{s} {TYPE} {T.TwinningAgreement}{g}")
+        pred = T.partner
+        for p in sorted(set(a.partners)):
+            out(f"{s} {pred} {locs.get(p) or node('locality', p)}{g}")
+        for k in a.sources:
+            out(f"{s} {DERIVED} {node('source', k)}{g}")
+        pending: list[str] = []
+        seen: set[tuple] = set()
+        slug = self._slug
+        for li in a.listings:
+            k = (li.listed_by, li.listed_partner, li.source)
+            if k in seen:
+                continue
+            seen.add(k)
+            self.set_graph(li.origin or a.origin)
+            lg = self.graph
+            tail = f"{slug(li.listed_by)}--{slug(li.listed_partner)}"
+            if li.source:
+                tail += f"--{slug(li.source)}"
+            n = f"<{iri}/listing/{tail}>"
+            out(f"{s} {T.listing} {n}{lg}")
+            by = locs.get(li.listed_by) or node("locality", li.listed_by)
+            partner = locs.get(li.listed_partner) or node("locality", li.listed_partner)
+            pending += (f"{n} {TYPE} {T.Listing}{lg}", f"{n} {T.listedBy} {by}{lg}",
+                        f"{n} {T.listedPartner} {partner}{lg}")
+            if li.source:
+                pending.append(f"{n} {DERIVED} {node('source', li.source)}{lg}")
+        self.graph = g
+        self.quads += pending
+
+    def _slug(self, key: str) -> str:
+        got = self._slug_cache.get(key)
+        if got is None:
+            got = self._slug_cache[key] = iris.slug(key)
+        return got
+
     def emit_agreement(self, iri: str, members: list[Agreement], key: str | None) -> None:
         head = members[0]
+        if len(members) == 1 and not (
+            head.kind or head.status or head.status_changes or head.signing_date or head.start_date
+            or head.end_date or head.purposes or head.signings or head.documents or head.held_by
+            or head.coordinated_by or head.initiated_by or head.label or head.note
+            or head.wikidata_statement or self.pending
+        ):
+            self._emit_plain_agreement(iri, head)
+            return
         if len(members) == 1:
             merged = head  # only read below
         else:

@@ -64,9 +64,12 @@ def fold(text: str) -> str:
     ``Świdnica`` and ``swidnica``, ``Saint-Étienne`` and ``Saint Etienne``, ``Ch’ŏngjin`` and
     ``Chongjin`` fold to the same string; letters of other scripts are kept as they are.
     """
-    s = text.translate(_LETTERS)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    if text.isascii():  # nothing to decompose or strip (most names; issue 4 speed)
+        s = text
+    else:
+        s = text.translate(_LETTERS)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.casefold().translate(_PUNCT_DROP).translate(_PUNCT_SPACE)
     return " ".join(s.split())
 

@@ -134,11 +134,20 @@ def to_rdflib(quads: Iterable[ox.Quad], dataset: bool = False) -> Any:
 def _serialize_result(result: BuildResult, out: IO[bytes], fmt: Format) -> int:
     """The fast path for a build: its N-Triples/N-Quads text is written as is, or streamed
     through pyoxigraph's parser into its serialiser, never through Python term objects."""
-    data = result.nquads if fmt.dataset else result.ntriples
-    count = len(result.lines) if fmt.dataset or not result.named_graphs else data.count(b"\n")
-    if fmt.name in ("nquads", "ntriples"):
-        out.write(data)
-        return count
+    as_text = fmt.dataset or not result.named_graphs  # the builder's text is the output's statements
+    if as_text:
+        # written or parsed piece by piece, never built whole (see BuildResult.chunks)
+        if fmt.name in ("nquads", "ntriples"):
+            for chunk in result.chunks():
+                out.write(chunk)
+            return len(result.lines)
+        count, data = len(result.lines), result.reader()
+    else:
+        triples = result.ntriples
+        count, data = triples.count(b"\n"), triples
+        if fmt.name == "ntriples":
+            out.write(triples)
+            return count
     # lenient: the builder already checked every term (see BuildResult), so skip re-validating IRIs
     source = ox.parse(data, format=ox.RdfFormat.N_QUADS if fmt.dataset else ox.RdfFormat.N_TRIPLES,
                       lenient=True)
