@@ -538,7 +538,10 @@ class _Builder:
         for _, members, _ in groups:
             partners = sorted(set(members[0].partners))
             for p in partners:
-                twins[p].update(q for q in partners if q != p)
+                mine = twins[p]
+                for q in partners:
+                    if q != p:
+                        mine.add(q)
         statuses: dict[str, list[str]] = defaultdict(list)
         for t in territorial:
             statuses[t.locality].append(t.key)
@@ -766,6 +769,13 @@ class _Builder:
             by_set[frozenset(a.partners)].append(a)
         nodes: dict[str, tuple[list[Agreement], str | None]] = {}
         for ps, members in by_set.items():
+            if len(members) == 1:  # the common case, as the general rule below would do it
+                a = members[0]
+                iri = iris.agreement_iri(self.base, a.key, ps)
+                if a.key is None and iri in nodes:
+                    iri = iri + "-" + iris.short_hash("keyless")
+                nodes[iri] = (members, a.key)
+                continue
             keys = sorted({a.key for a in members if a.key is not None})
             keyless = [a for a in members if a.key is None]
             for k in keys:
