@@ -22,11 +22,15 @@ Measured, in one run:
 - pyoxigraph in-process, no HTTP (query + JSON/N-Triples serialisation); goal: this endpoint's
   single-client latency <= 2x on the small queries (1, 4, 5).
 
-Throughput: 8 concurrent clients (threads, one keep-alive HTTP connection each), a fixed number of
-requests per query. Latency: one client, sequential requests.
+Load generator: ``wrk`` (C, Debian package ``wrk``) when installed: a small Lua script POSTs one
+query with its Accept header; throughput from 8 connections (2 wrk threads) for a fixed duration,
+p50/p99 from wrk's latency distribution (``--latency``); latency from 1 connection. Non-2xx answers
+and timeouts are counted as errors. Without wrk (or with ``--python-client``) the older Python
+client is used: 8 threads with one keep-alive connection each and a fixed number of requests
+(it shares the CPU with the servers and adds its own per-request cost).
 
 Run: python3 bench/endpoint.py [--datasets generated,wikipedia] [--agreements 88000] [--no-rdflib]
-     [--json bench/_work/endpoint/results.json]
+     [--setups inline,inline2,pool] [--duration 5] [--json bench/_work/endpoint/results.json]
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import http.client
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -266,6 +272,7 @@ def wait_up(port: int, path: str, proc: subprocess.Popen, timeout: float) -> Non
 SETUPS = {
     # production: gunicorn sync workers, in-process evaluation with a watchdog (executor=inline)
     "inline": ["--workers", "4", "--threads", "1"],
+    "inline2": ["--workers", "2", "--threads", "1"],
     # gthread workers, each with a pool of query worker processes (executor=pool)
     "pool": ["--workers", "2", "--threads", "8"],
 }
@@ -385,6 +392,62 @@ def run_load(
     return summarize(lat, wall, errors)
 
 
+WRK_SCRIPT = """\
+wrk.method = "POST"
+wrk.body = [==[%(body)s]==]
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = [==[%(accept)s]==]
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRKJSON {\\"n\\":%%d,\\"p50_us\\":%%d,\\"p99_us\\":%%d,\\"duration_us\\":%%d,"
+    .. "\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"status\\":%%d,\\"timeout\\":%%d}\\n",
+    summary.requests, latency:percentile(50), latency:percentile(99), summary.duration,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def run_wrk(
+    port: int, path: str, query: str, accept: str, duration: float, clients: int, timeout: float = 60
+) -> dict:
+    """wrk for ``duration`` seconds over ``clients`` connections; p50/p99 from its histogram.
+
+    Completed requests with a non-2xx status count as errors (wrk still counts them in
+    ``requests``, so they are subtracted); requests past ``timeout`` are not in the latencies."""
+    body = urllib.parse.urlencode({"query": query})
+    WORK.mkdir(parents=True, exist_ok=True)
+    script = WORK / f"wrk-{os.getpid()}.lua"
+    script.write_text(WRK_SCRIPT % {"body": body, "accept": accept})
+    cmd = [
+        "wrk",
+        f"-t{min(2, clients)}",
+        f"-c{clients}",
+        f"-d{max(1, int(round(duration)))}s",
+        f"--timeout={max(1, int(timeout))}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    m = re.search(r"^WRKJSON (\{.*\})$", out, re.M)
+    if not m:
+        return {"n": 0, "errors": 1, "error_sample": out[-300:]}
+    w = json.loads(m.group(1))
+    errors = w["connect"] + w["read"] + w["write"] + w["status"] + w["timeout"]
+    ok = max(0, w["n"] - w["status"])
+    if not ok or w["status"] >= w["n"]:
+        return {"n": 0, "errors": errors, "error_sample": f"wrk: {w}"}
+    return {
+        "n": ok,
+        "p50_ms": w["p50_us"] / 1000,
+        "p99_ms": w["p99_us"] / 1000,
+        "throughput_rps": ok / (w["duration_us"] / 1e6),
+        "errors": errors,
+        "client": "wrk",
+    }
+
+
 def summarize(lat: list[float], wall: float, errors: list[str] | None = None) -> dict:
     lat = sorted(lat)
     if not lat:
@@ -442,7 +505,12 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
     }
     heavy = {"q2-country-pairs", "q3-active-in-year"}
     res["pyoxigraph"] = in_process(store, qs, args.latency_requests, heavy)
-    for setup, key in (("inline", "twinrdf"), ("pool", "twinrdf_pool")):
+    use_wrk = not args.python_client and shutil.which("wrk") is not None
+    res["client"] = "wrk" if use_wrk else "python"
+    res["loadavg"] = os.getloadavg()
+    keys = {"inline": "twinrdf", "inline2": "twinrdf_inline2", "pool": "twinrdf_pool"}
+    for setup in args.setups.split(","):
+        key = keys[setup]
         res.setdefault(key, {})
         res.setdefault(key + "_1client", {})
         proc, port = start_twinrdf(store, setup)
@@ -450,11 +518,15 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
             for qname, (q, accept) in qs.items():
                 for _ in range(4):  # warm up (every worker)
                     _one(http.client.HTTPConnection("127.0.0.1", port, timeout=600), "/sparql", q, accept)
-                res[key + "_1client"][qname] = run_load(
-                    port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 3, 1
-                )
-                total = args.heavy_requests if qname in heavy else args.requests
-                res[key][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
+                if use_wrk:
+                    res[key + "_1client"][qname] = run_wrk(port, "/sparql", q, accept, args.duration, 1)
+                    res[key][qname] = run_wrk(port, "/sparql", q, accept, args.duration, CLIENTS)
+                else:
+                    res[key + "_1client"][qname] = run_load(
+                        port, "/sparql", q, accept, args.latency_requests if qname not in heavy else 3, 1
+                    )
+                    total = args.heavy_requests if qname in heavy else args.requests
+                    res[key][qname] = run_load(port, "/sparql", q, accept, total, CLIENTS)
                 print(f"  twinrdf {setup:6s} {qname:20s} {fmt(res[key][qname])}", flush=True)
                 print(f"    1 client {' ' * 20} {fmt(res[key + '_1client'][qname])}", flush=True)
         finally:
@@ -465,10 +537,16 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
         res["rdflib_load_s"] = time.perf_counter() - t
         try:
             for qname, (q, accept) in qs.items():
-                total = args.rdflib_heavy_requests if qname in heavy else args.rdflib_requests
-                res["rdflib"][qname] = run_load(  # at "/", see start_rdflib
-                    port, "/", q, accept, total, CLIENTS, timeout=args.rdflib_timeout
-                )
+                if use_wrk:  # at "/", see start_rdflib
+                    dur = args.rdflib_heavy_duration if qname in heavy else args.duration
+                    res["rdflib"][qname] = run_wrk(
+                        port, "/", q, accept, dur, CLIENTS, timeout=args.rdflib_timeout
+                    )
+                else:
+                    total = args.rdflib_heavy_requests if qname in heavy else args.rdflib_requests
+                    res["rdflib"][qname] = run_load(
+                        port, "/", q, accept, total, CLIENTS, timeout=args.rdflib_timeout
+                    )
                 print(f"  rdflib-ep  {qname:20s} {fmt(res['rdflib'][qname])}", flush=True)
         finally:
             stop(proc)
@@ -497,7 +575,7 @@ def report(results: list[dict]) -> str:
             "p50 ms | latency ratio |"
         )
         lines.append("|---|---|---|---|---|---|---|---|---|")
-        pool_rows = []
+        other_rows: dict[str, list[str]] = {}
         for q in r["twinrdf"]:
             if not r["twinrdf"][q].get("n"):
                 lines.append(f"| {q} | failed: {r['twinrdf'][q]} |")
@@ -518,22 +596,25 @@ def report(results: list[dict]) -> str:
                 f"{f'{ratio:.0f}x' if ratio else '-'} | {one['p50_ms']:.2f} | {ox_['p50_ms']:.2f} | "
                 f"{f'{lat_ratio:.1f}x' if lat_ratio else '-'} |"
             )
-            pt, p1 = r.get("twinrdf_pool", {}).get(q, {}), r.get("twinrdf_pool_1client", {}).get(q, {})
-            if pt.get("n") and p1.get("n"):
+            for other in ("twinrdf_inline2", "twinrdf_pool"):
+                pt, p1 = r.get(other, {}).get(q, {}), r.get(other + "_1client", {}).get(q, {})
+                if not (pt.get("n") and p1.get("n")):
+                    continue
                 pratio = (pt["throughput_rps"] / b["throughput_rps"]) if b.get("n") else None
-                pool_rows.append(
+                other_rows.setdefault(other, []).append(
                     f"| {q} | {pt['p50_ms']:.1f} / {pt['p99_ms']:.1f} | {pt['throughput_rps']:.1f} | "
                     f"{f'{pratio:.0f}x' if pratio else '-'} | {p1['p50_ms']:.2f} | "
                     f"{p1['p50_ms'] / ox_['p50_ms']:.1f}x |"
                 )
-        if pool_rows:
+        for other, rows in other_rows.items():
+            setup = other.removeprefix("twinrdf_")
             lines.append(
-                "\nThe same queries on the pool setup (`--workers 2 --threads 8`, executor=pool):\n\n"
-                "| query | pool p50 / p99 ms | pool req/s (8 clients) | throughput ratio vs rdflib-endpoint "
-                "| pool 1-client p50 ms | latency ratio vs pyoxigraph |"
+                f"\nThe same queries on setup {setup} (`{' '.join(SETUPS[setup])}`):\n\n"
+                f"| query | {setup} p50 / p99 ms | {setup} req/s (8 clients) | throughput ratio vs "
+                f"rdflib-endpoint | {setup} 1-client p50 ms | latency ratio vs pyoxigraph |"
             )
             lines.append("|---|---|---|---|---|---|")
-            lines.extend(pool_rows)
+            lines.extend(rows)
     return "\n".join(lines)
 
 
@@ -550,6 +631,10 @@ def main() -> None:
     ap.add_argument("--rdflib-heavy-requests", type=int, default=2)
     ap.add_argument("--rdflib-timeout", type=float, default=300)
     ap.add_argument("--no-rdflib", action="store_true")
+    ap.add_argument("--setups", default="inline,pool", help="twinrdf setups: inline, inline2, pool")
+    ap.add_argument("--duration", type=float, default=5, help="wrk seconds per query per system")
+    ap.add_argument("--rdflib-heavy-duration", type=float, default=20, help="wrk seconds, rdflib q2/q3")
+    ap.add_argument("--python-client", action="store_true", help="Python load generator, not wrk")
     ap.add_argument("--json", default=str(WORK / "results.json"))
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
