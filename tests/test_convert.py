@@ -215,3 +215,20 @@ def test_interrupted_jsonld_write_leaves_nothing(tmp_path: Path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         convert([FIXTURE], out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jsonld_output_is_byte_identical_across_hash_seeds(tmp_path):
+    """rdflib orders JSON-LD by hash; the writer must not let that leak into the bytes."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"seed-{seed}.jsonld"
+        subprocess.run(
+            [sys.executable, "-m", "twinrdf.cli", "convert", str(SEED), "-o", str(out)],
+            check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]

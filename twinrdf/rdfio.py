@@ -171,8 +171,24 @@ def serialize(quads: list[ox.Quad] | BuildResult, out: IO[bytes], fmt: Format) -
     named = any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
     graph = to_rdflib(quads, dataset=named)
     data = graph.serialize(format="json-ld", context=load_context(), auto_compact=True, indent=2)
-    out.write(data.encode("utf-8") if isinstance(data, str) else data)
+    out.write(canonical_jsonld(data).encode("utf-8"))
     return len(set(quads)) if named else len(_as_triples(quads))
+
+
+def canonical_jsonld(text: str | bytes) -> str:
+    """Stable bytes for the same graph: rdflib orders JSON-LD nodes and values by hash, which
+    changes from run to run. Keys are sorted and unordered arrays sorted; ``@context`` and
+    ``@list`` values keep their order, because there order carries meaning."""
+
+    def canon(value: Any, ordered: bool = False) -> Any:
+        if isinstance(value, dict):
+            return {k: (v if k == "@context" else canon(v, k == "@list")) for k, v in sorted(value.items())}
+        if isinstance(value, list):
+            items = [canon(v) for v in value]
+            return items if ordered else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return value
+
+    return json.dumps(canon(json.loads(text)), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_rdf(quads: list[ox.Quad] | BuildResult, path: Path | str, fmt: str | Format | None = None) -> int:
