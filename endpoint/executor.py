@@ -171,12 +171,28 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
             head.update({"form": "ask", "format": job.fmt_results, "truncated": False})
             results.write_boolean(bool(result), job.fmt_results, sink)
             rows = 1
+            result = None
         elif isinstance(result, ox.QuerySolutions):
+            if job.fmt_results == "json":
+                data = _native_json(result, job.max_rows)
+                if data is not None:  # pyoxigraph's own writer, row limit provably not reached
+                    head.update({"form": "select", "format": "json", "truncated": False})
+                    sink(data)
+                    rows = -1  # not counted on this path
+                    result = None
+                else:  # too large to prove: evaluate again and apply the limit row by row
+                    result = store.query(
+                        query,
+                        default_graph_uris=job.default_graph_uris,
+                        named_graph_uris=job.named_graph_uris,
+                        base_iri=job.base_iri,
+                    )
+        if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             it, truncated = _limited(result, job.max_rows)
             head.update({"form": "select", "format": job.fmt_results, "truncated": truncated})
             rows = results.write_solutions(variables, it, job.fmt_results, sink)
-        else:
+        elif result is not None:
             it, truncated = _limited(result, job.max_rows)
             head.update({"form": "graph", "format": job.fmt_graph, "truncated": truncated})
             counted = [0]
@@ -201,6 +217,56 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
         return
     flush()
     conn.send(("end", {"rows": rows}))
+
+
+class _Capped:
+    """A write-only buffer for pyoxigraph's serializer that gives up past ``cap`` bytes."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.over = False
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        self.size += len(data)
+        if self.size > self.cap:
+            self.over = True
+            raise _Overflow
+        self.parts.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Overflow(Exception):
+    pass
+
+
+# Past this size (one pipe message) a result goes through the row writer instead: streamed in
+# chunks, row limit applied. The price is evaluating such a query twice (the first pass stops
+# at this size unless the query must sort or group everything first).
+NATIVE_CAP = CHUNK
+
+
+def _native_json(result: Any, max_rows: int) -> bytes | None:
+    """SELECT results as JSON written by pyoxigraph (about half the cost of the row writer), or
+    None when the output exceeds what proves the row limit is not reached: every solution takes
+    at least 2 bytes (``{}``), so output of at most ``2 * max_rows`` bytes has at most
+    ``max_rows`` rows and needs no truncation. ``result`` is consumed either way."""
+    import pyoxigraph as ox
+
+    cap = NATIVE_CAP if max_rows <= 0 else min(NATIVE_CAP, 2 * max_rows)
+    out = _Capped(cap)
+    try:
+        result.serialize(out, ox.QueryResultsFormat.JSON)
+    except Exception:
+        if out.over:
+            return None
+        raise
+    return b"".join(out.parts)
 
 
 def _limited(result: Any, max_rows: int) -> tuple[Iterator[Any], bool]:
