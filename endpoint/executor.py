@@ -173,10 +173,10 @@ def _evaluate(store: Any, job: QueryJob, conn: Any) -> None:
             rows = 1
             result = None
         elif isinstance(result, ox.QuerySolutions):
-            if job.fmt_results == "json":
-                data = _native_json(result, job.max_rows)
+            if job.fmt_results in MIN_ROW_BYTES:
+                data = _native_results(result, job.fmt_results, job.max_rows)
                 if data is not None:  # pyoxigraph's own writer, row limit provably not reached
-                    head.update({"form": "select", "format": "json", "truncated": False})
+                    head.update({"form": "select", "format": job.fmt_results, "truncated": False})
                     sink(data)
                     rows = -1  # not counted on this path
                     result = None
@@ -251,17 +251,22 @@ class _Overflow(Exception):
 NATIVE_CAP = CHUNK
 
 
-def _native_json(result: Any, max_rows: int) -> bytes | None:
-    """SELECT results as JSON written by pyoxigraph (about half the cost of the row writer), or
-    None when the output exceeds what proves the row limit is not reached: every solution takes
-    at least 2 bytes (``{}``), so output of at most ``2 * max_rows`` bytes has at most
-    ``max_rows`` rows and needs no truncation. ``result`` is consumed either way."""
-    import pyoxigraph as ox
+# The fewest bytes pyoxigraph writes per solution (an empty one: ``{}``, ``<result></result>``,
+# an empty CSV line, an empty TSV line).
+MIN_ROW_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
 
-    cap = NATIVE_CAP if max_rows <= 0 else min(NATIVE_CAP, 2 * max_rows)
+
+def _native_results(result: Any, fmt: str, max_rows: int) -> bytes | None:
+    """SELECT results written by pyoxigraph (about half the cost of the row writer), or None
+    when the output exceeds what proves the row limit is not reached: every solution takes at
+    least ``MIN_ROW_BYTES[fmt]`` bytes, so output of at most that many times ``max_rows`` bytes
+    has at most ``max_rows`` rows and needs no truncation. ``result`` is consumed either way."""
+    from twinrdf.endpoint.results import RESULTS_FORMATS
+
+    cap = NATIVE_CAP if max_rows <= 0 else min(NATIVE_CAP, MIN_ROW_BYTES[fmt] * max_rows)
     out = _Capped(cap)
     try:
-        result.serialize(out, ox.QueryResultsFormat.JSON)
+        result.serialize(out, RESULTS_FORMATS[fmt])
     except Exception:
         if out.over:
             return None
@@ -470,3 +475,8 @@ class QueryPool:
 
 if __name__ == "__main__":
     main()
+
+
+def _native_json(result: Any, max_rows: int) -> bytes | None:
+    """JSON case of ``_native_results``."""
+    return _native_results(result, "json", max_rows)
