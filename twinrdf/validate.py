@@ -669,12 +669,16 @@ def report_results(report: Graph, sg: Graph) -> list[ValidationResult]:
     return sorted(out, key=ValidationResult.key)
 
 
-def path_text(path: Node, g: Graph) -> str:
-    """A SHACL property path written as a SPARQL property path (``twin:partner``, ``^p``, ``(a|b)``)."""
+def _path_syntax(path: Node, g: Graph, leaf, fallback, grouped: bool) -> str:
+    """Write a SHACL property path in SPARQL path syntax; one walker for both uses below."""
+
+    def wrap(text: str) -> str:
+        return f"({text})" if grouped else text
+
     if isinstance(path, URIRef):
-        return term_text(path)
+        return leaf(path)
     if (path, RDF.first, None) in g:
-        return "/".join(path_text(p, g) for p in Collection(g, path))
+        return wrap("/".join(_path_syntax(p, g, leaf, fallback, grouped) for p in Collection(g, path)))
     for pred, fmt in (
         (SH.inversePath, "^{}"),
         (SH.zeroOrMorePath, "{}*"),
@@ -683,11 +687,16 @@ def path_text(path: Node, g: Graph) -> str:
     ):
         inner = g.value(path, pred)
         if inner is not None:
-            return fmt.format(path_text(inner, g))
+            return wrap(fmt.format(_path_syntax(inner, g, leaf, fallback, grouped)))
     alt = g.value(path, SH.alternativePath)
     if alt is not None:
-        return "(" + "|".join(path_text(p, g) for p in Collection(g, alt)) + ")"
-    return term_text(path)
+        return "(" + "|".join(_path_syntax(p, g, leaf, fallback, grouped) for p in Collection(g, alt)) + ")"
+    return fallback(path)
+
+
+def path_text(path: Node, g: Graph) -> str:
+    """A SHACL property path written as a SPARQL property path (``twin:partner``, ``^p``, ``(a|b)``)."""
+    return _path_syntax(path, g, term_text, term_text, grouped=False)
 
 
 # --- the oxigraph engine for SHACL-SPARQL constraints ----------------------------------------
@@ -741,23 +750,11 @@ def split_sparql_constraints(sg: Graph) -> tuple[Graph, list[SparqlConstraint]]:
 
 def sparql_path(path: Node, g: Graph) -> str:
     """A SHACL property path as SPARQL property path syntax with full IRIs (for ``$PATH``)."""
-    if isinstance(path, URIRef):
-        return f"<{path}>"
-    if (path, RDF.first, None) in g:
-        return "(" + "/".join(sparql_path(p, g) for p in Collection(g, path)) + ")"
-    for pred, fmt in (
-        (SH.inversePath, "(^{})"),
-        (SH.zeroOrMorePath, "({})*"),
-        (SH.oneOrMorePath, "({})+"),
-        (SH.zeroOrOnePath, "({})?"),
-    ):
-        inner = g.value(path, pred)
-        if inner is not None:
-            return fmt.format(sparql_path(inner, g))
-    alt = g.value(path, SH.alternativePath)
-    if alt is not None:
-        return "(" + "|".join(sparql_path(p, g) for p in Collection(g, alt)) + ")"
-    raise ValueError(f"not a SHACL property path: {path}")
+
+    def not_a_path(node: Node) -> str:
+        raise ValueError(f"not a SHACL property path: {node}")
+
+    return _path_syntax(path, g, lambda iri: f"<{iri}>", not_a_path, grouped=True)
 
 
 def _with_prefixes(sg: Graph, cnode: Node, query: str) -> str:

@@ -26,11 +26,12 @@ from typing import Any
 import click
 
 from twinrdf.dates import DateError, PartialDate
-from twinrdf.wikidata.client import WikidataClient, WikidataError, prefix_block, qid
+from twinrdf.wikidata.client import WikidataClient, prefix_block, qid
 from twinrdf.wikidata.reconcile import (
     TWIN,
     build_client,
     client_options,
+    exit_2_on_errors,
     load_localities,
     open_sources,
     write_atomic,
@@ -328,14 +329,8 @@ def diff_command(sources: tuple[Path, ...], markdown: Path | None, csv_path: Pat
     differences were found, 2 on usage, I/O or endpoint errors.
     """
     client = build_client(**client_kw)  # type: ignore[arg-type]
-    try:
+    with exit_2_on_errors():
         result = diff(sources, client)
-    except WikidataError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (OSError, SyntaxError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     report = to_markdown(result, client.endpoint)
     if markdown is not None:
         write_atomic(markdown, report)

@@ -26,10 +26,11 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from twinrdf.wikidata.client import PREFIXES, WikidataClient, WikidataError, prefix_block, qid
+from twinrdf.wikidata.client import PREFIXES, WikidataClient, prefix_block, qid
 from twinrdf.wikidata.reconcile import (
     build_client,
     client_options,
+    exit_2_on_errors,
     load_localities,
     open_sources,
     write_atomic,
@@ -229,14 +230,8 @@ def enrich_command(sources: tuple[Path, ...], output: Path | None, store_path: P
         sys.exit(2)
     client = build_client(**client_kw)  # type: ignore[arg-type]
     langs = tuple(x.strip() for x in languages.split(",") if x.strip())
-    try:
+    with exit_2_on_errors():
         result = enrich(open_sources(sources), client, langs, graph, progress=progress)
         write_result(result, output, store_path)
-    except WikidataError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (OSError, SyntaxError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     click.echo(f"{len(result.items)} items enriched into <{graph}>: {len(result.quads)} quads, "
                f"{client.log.requests} requests, {client.log.cache_hits} from cache")

@@ -23,7 +23,8 @@ import sys
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -525,6 +526,20 @@ def write_review(result: ReconcileResult, path: str | Path) -> None:
 # --- CLI ------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def exit_2_on_errors(what: str = "") -> Iterator[None]:
+    """The shared error shell of the Wikidata commands: endpoint and input errors print one
+    line and exit 2, never a traceback. ``what`` names the input for read errors."""
+    try:
+        yield
+    except WikidataError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except (OSError, SyntaxError, ValueError) as exc:
+        click.echo(f"error: {what}{exc}", err=True)
+        sys.exit(2)
+
+
 def client_options(f):  # noqa: ANN001, ANN201 - a click decorator
     """The options every Wikidata command shares (endpoint, user agent, cache, batch size)."""
     opts = [
@@ -582,14 +597,8 @@ def reconcile_command(source: Path, output: Path, review: Path | None, threshold
     config = ReconcileConfig(threshold=threshold, margin=margin,
                              languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
                              require_class=not no_class_filter)
-    try:
+    with exit_2_on_errors(f"cannot read {source}: "):
         result = reconcile(source, client, config, progress=progress)
-    except WikidataError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (OSError, SyntaxError, ValueError) as exc:
-        click.echo(f"error: cannot read {source}: {exc}", err=True)
-        sys.exit(2)
     write_atomic(output, links_turtle(result, config))
     if review is not None:
         write_review(result, review)
