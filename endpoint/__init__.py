@@ -89,6 +89,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_publishing(app)
     if settings["cors"]:
         _install_cors(app)
+    if int(settings["response_cache_bytes"]) > 0:
+        from twinrdf.endpoint.cache import ResponseCache
+
+        cache = ResponseCache(
+            app.wsgi_app,
+            lambda: pool.generation,
+            max_bytes=int(settings["response_cache_bytes"]),
+            max_request_body=int(settings["max_query_bytes"]) * 3 + 4096,
+        )
+        app.wsgi_app = cache  # type: ignore[method-assign]
+        app.extensions["twinrdf_cache"] = cache
 
     closed = []
 

@@ -369,10 +369,13 @@ class _Body:
 
 @dataclass
 class Execution:
-    """A running query: ``info`` from the worker's head message, ``chunks`` the body."""
+    """A running query: ``info`` from the worker's head message, ``chunks`` the body.
+    ``body`` is the whole body when it came in one message (a small result), so the response
+    can carry a Content-Length and an ETag and be cached (endpoint/cache.py)."""
 
     info: dict[str, Any]
     chunks: Iterator[bytes]
+    body: bytes | None = None
 
 
 class QueryPool:
@@ -452,7 +455,7 @@ class QueryPool:
             raise QueryFailed(msg[1], msg[2])
         if msg[0] == "all":  # the whole (small) result in one message
             self._idle.put(w)
-            return Execution(msg[1], iter([msg[2]] if msg[2] else []))
+            return Execution(msg[1], iter([msg[2]] if msg[2] else []), msg[2] or b"")
         return Execution(msg[1], self._body(w, deadline))
 
     def _recv(self, w: _Worker, deadline: float) -> tuple[Any, ...]:

@@ -238,7 +238,7 @@ class InlineExecutor:
             raise QueryFailed(msg[1], msg[2])
         if msg[0] == "all":
             watchdog.disarm()
-            return Execution(msg[1], iter([msg[2]] if msg[2] else []))
+            return Execution(msg[1], iter([msg[2]] if msg[2] else []), msg[2] or b"")
         return Execution(msg[1], self._body(conn, watchdog))
 
     def _body(self, conn: _Conn, watchdog: _Watchdog) -> Iterator[bytes]:

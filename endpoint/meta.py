@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import platform
 import time
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from twinrdf.endpoint.state import endpoint_state
 
 bp = Blueprint("meta", __name__)
@@ -24,12 +26,12 @@ def health() -> Response:
 
 @bp.route("/-/versions.json")
 def versions() -> Response:
-    import flask
     import pyoxigraph
 
     from twinrdf import __version__
 
     state = endpoint_state()
+    cache = current_app.extensions.get("twinrdf_cache")
     return jsonify(
         {
             "package": {"name": "twinrdf", "version": __version__},
@@ -37,15 +39,18 @@ def versions() -> Response:
             "data": state.data_info,
             "software": {
                 "pyoxigraph": pyoxigraph.__version__,
-                "flask": flask.__version__ if hasattr(flask, "__version__") else None,
+                "flask": importlib.metadata.version("flask"),
                 "python": platform.python_version(),
             },
+            "response_cache": cache.stats() if cache is not None else None,
         }
     )
 
 
+@functools.cache
 def _vocabulary_version() -> dict[str, str | None]:
-    """owl:versionInfo and owl:versionIRI of the bundled ontology."""
+    """owl:versionInfo and owl:versionIRI of the bundled ontology (read once per process: the
+    bundled file does not change while the server runs)."""
     import pyoxigraph as ox
 
     from twinrdf.resources import VOCAB_IRI, as_path, ontology_file

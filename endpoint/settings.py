@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "service_allowlist": ["https://query.wikidata.org/sparql"],
     "service_timeout": 10.0,
     "user_agent": "twinrdf (https://w3id.org/twinrdf; SPARQL endpoint)",
+    # whole-response cache of small /sparql answers, per server process, in bytes (0 = off);
+    # identical requests against the same store generation are replayed (endpoint/cache.py)
+    "response_cache_bytes": 32_000_000,
     # CORS
     "cors": True,
     # data version shown in /-/versions.json (e.g. a release tag); the triple count and load

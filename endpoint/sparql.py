@@ -129,12 +129,24 @@ def run_query(state: EndpointState, query: str, params: dict[str, list[str]]) ->
         service_timeout=float(state.settings["service_timeout"]),
         user_agent=str(state.settings["user_agent"]),
     )
-    return execute_job(state, job)
+    return execute_job(state, job, cacheable=cacheable_query(query))
 
 
-def execute_job(state: EndpointState, job: QueryJob) -> Response:
+_UNCACHEABLE = re.compile(r"\b(SERVICE|NOW|RAND|UUID|STRUUID|BNODE)\b", re.IGNORECASE)
+
+
+def cacheable_query(query: str) -> bool:
+    """False for queries whose answer may change without the store changing (federated
+    SERVICE calls, NOW(), RAND(), fresh UUIDs or blank nodes). Errs on the safe side: the word
+    anywhere in the text (a comment, a string) makes the query uncacheable."""
+    return _UNCACHEABLE.search(query) is None
+
+
+def execute_job(state: EndpointState, job: QueryJob, *, cacheable: bool = False) -> Response:
     """Run a job on the pool and turn the outcome into a streaming response or an error.
-    Other blueprints (graph store, resource pages) reuse this to get timeouts and limits."""
+    Other blueprints (graph store, resource pages) reuse this to get timeouts and limits.
+    A small result (one message) is sent with Content-Length and an ETag; with ``cacheable``
+    the response cache (endpoint/cache.py) may keep it for identical requests."""
     try:
         execution = state.pool.execute(job)
     except QueryTimeout as exc:
@@ -159,6 +171,14 @@ def execute_job(state: EndpointState, job: QueryJob) -> Response:
         "X-Twinrdf-Truncated": "true" if info["truncated"] else "false",
         "Vary": "Accept",
     }
+    if execution.body is not None:
+        from twinrdf.endpoint.cache import etag_for, mark_cacheable
+
+        headers["ETag"] = etag_for(execution.body, fmt)
+        if cacheable:
+            mark_cacheable(request.environ)
+        resp = Response(execution.body, status=200, headers=headers, content_type=content_type(fmt))
+        return resp.make_conditional(request)
     return Response(_stream(execution.chunks), status=200, headers=headers, content_type=content_type(fmt))
 
 

@@ -218,3 +218,17 @@ def test_default_allowlist_is_wikidata_only(store):
             base + "/sparql", params={"query": FEDERATED.replace("{target}", "http://127.0.0.1:1/")}
         )
         assert r.status_code == 403
+
+
+def test_every_setting_is_documented():
+    """docs/endpoint.md's settings table names every key of DEFAULTS, and no other."""
+    import re
+
+    from twinrdf.endpoint.settings import DEFAULTS
+
+    from tests.support.paths import ROOT
+
+    text = (ROOT / "docs" / "endpoint.md").read_text(encoding="utf-8")
+    section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
+    assert documented == set(DEFAULTS)
