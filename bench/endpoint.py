@@ -269,36 +269,39 @@ def wait_up(port: int, path: str, proc: subprocess.Popen, timeout: float) -> Non
     raise SystemExit("server did not come up")
 
 
-SETUPS = {
-    # production: gunicorn sync workers, in-process evaluation with a watchdog (executor=inline)
-    "inline": ["--workers", "4", "--threads", "1"],
-    "inline2": ["--workers", "2", "--threads", "1"],
-    # gthread workers, each with a pool of query worker processes (executor=pool)
-    "pool": ["--workers", "2", "--threads", "8"],
+SETUPS: dict[str, tuple[list[str], dict[str, str]]] = {
+    # production: granian (Rust HTTP, keep-alive), 4 worker processes with 2 WSGI threads each,
+    # each thread with a query worker process, whole-response cache on (the default)
+    "granian": (["--server", "granian", "--workers", "4", "--threads", "2"], {}),
+    # the same with the response cache off: every request evaluates its query
+    "granian-nocache": (
+        ["--server", "granian", "--workers", "4", "--threads", "2"],
+        {"TWINRDF_RESPONSE_CACHE_BYTES": "0"},
+    ),
+    # gunicorn sync workers, in-process evaluation with a watchdog (executor=inline)
+    "inline": (["--server", "gunicorn", "--workers", "4", "--threads", "1"], {}),
+    "inline-nocache": (
+        ["--server", "gunicorn", "--workers", "4", "--threads", "1"],
+        {"TWINRDF_RESPONSE_CACHE_BYTES": "0"},
+    ),
+    "inline2": (["--server", "gunicorn", "--workers", "2", "--threads", "1"], {}),
+    # gunicorn gthread workers, each with a pool of query worker processes (executor=pool)
+    "pool": (["--server", "gunicorn", "--workers", "2", "--threads", "8"], {}),
 }
 
 
-def start_twinrdf(store: Path, setup: str = "inline") -> tuple[subprocess.Popen, int]:
+def start_twinrdf(store: Path, setup: str = "granian") -> tuple[subprocess.Popen, int]:
     port = free_port()
+    argv, extra_env = SETUPS[setup]
     env = {
         **os.environ,
-        "TWINRDF_QUERY_WORKERS": "2",
         "TWINRDF_MAX_RESULT_ROWS": "100000",
         "TWINRDF_QUERY_TIMEOUT": "900",
         "TWINRDF_QUEUE_TIMEOUT": "900",
+        **extra_env,
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "twinrdf.cli",
-            "serve",
-            "--store",
-            str(store),
-            "--port",
-            str(port),
-            *SETUPS[setup],
-        ],
+        [sys.executable, "-m", "twinrdf.cli", "serve", "--store", str(store), "--port", str(port), *argv],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -508,9 +511,10 @@ def bench_dataset(name: str, nt: Path, args: argparse.Namespace) -> dict:
     use_wrk = not args.python_client and shutil.which("wrk") is not None
     res["client"] = "wrk" if use_wrk else "python"
     res["loadavg"] = os.getloadavg()
-    keys = {"inline": "twinrdf", "inline2": "twinrdf_inline2", "pool": "twinrdf_pool"}
-    for setup in args.setups.split(","):
-        key = keys[setup]
+    setups = args.setups.split(",")
+    res["setup_order"] = setups
+    for setup in setups:
+        key = "twinrdf" if setup == setups[0] else f"twinrdf_{setup}"
         res.setdefault(key, {})
         res.setdefault(key + "_1client", {})
         proc, port = start_twinrdf(store, setup)
@@ -561,10 +565,17 @@ def fmt(s: dict) -> str:
     )
 
 
+def setup_text(setup: str) -> str:
+    argv, env = SETUPS[setup]
+    return " ".join([*(f"{k}={v}" for k, v in env.items()), "twinrdf serve", *argv])
+
+
 def report(results: list[dict]) -> str:
     lines = []
     for r in results:
         lines.append(f"\n### {r['dataset']} ({r['triples']:,} triples)\n")
+        first = r.get("setup_order", ["inline"])[0]
+        lines.append(f"twinrdf setup of the main table: {first} (`{setup_text(first)}`)\n")
         if "rdflib_load_s" in r:
             lines.append(
                 f"rdflib-endpoint start-up (parsing the file into rdflib): {r['rdflib_load_s']:.0f} s\n"
@@ -596,7 +607,7 @@ def report(results: list[dict]) -> str:
                 f"{f'{ratio:.0f}x' if ratio else '-'} | {one['p50_ms']:.2f} | {ox_['p50_ms']:.2f} | "
                 f"{f'{lat_ratio:.1f}x' if lat_ratio else '-'} |"
             )
-            for other in ("twinrdf_inline2", "twinrdf_pool"):
+            for other in [f"twinrdf_{x}" for x in r.get("setup_order", [])[1:]]:
                 pt, p1 = r.get(other, {}).get(q, {}), r.get(other + "_1client", {}).get(q, {})
                 if not (pt.get("n") and p1.get("n")):
                     continue
@@ -609,7 +620,7 @@ def report(results: list[dict]) -> str:
         for other, rows in other_rows.items():
             setup = other.removeprefix("twinrdf_")
             lines.append(
-                f"\nThe same queries on setup {setup} (`{' '.join(SETUPS[setup])}`):\n\n"
+                f"\nThe same queries on setup {setup} (`{setup_text(setup)}`):\n\n"
                 f"| query | {setup} p50 / p99 ms | {setup} req/s (8 clients) | throughput ratio vs "
                 f"rdflib-endpoint | {setup} 1-client p50 ms | latency ratio vs pyoxigraph |"
             )
@@ -631,7 +642,11 @@ def main() -> None:
     ap.add_argument("--rdflib-heavy-requests", type=int, default=2)
     ap.add_argument("--rdflib-timeout", type=float, default=300)
     ap.add_argument("--no-rdflib", action="store_true")
-    ap.add_argument("--setups", default="inline,pool", help="twinrdf setups: inline, inline2, pool")
+    ap.add_argument(
+        "--setups",
+        default="granian,granian-nocache,inline,inline-nocache",
+        help="twinrdf setups, the first one in the main table: " + ", ".join(SETUPS),
+    )
     ap.add_argument("--duration", type=float, default=5, help="wrk seconds per query per system")
     ap.add_argument("--rdflib-heavy-duration", type=float, default=20, help="wrk seconds, rdflib q2/q3")
     ap.add_argument("--python-client", action="store_true", help="Python load generator, not wrk")

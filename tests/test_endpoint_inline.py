@@ -54,8 +54,8 @@ def test_inline_workers_answer_and_survive_a_runaway_query(tmp_path):
     log = tmp_path / "server.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "twinrdf.cli", "serve", "--store", str(store), "--port", str(port),
-             "--workers", "2", "--threads", "1"],
+            [sys.executable, "-m", "twinrdf.cli", "serve", "--server", "gunicorn", "--store", str(store),
+             "--port", str(port), "--workers", "2", "--threads", "1"],
             stdout=subprocess.DEVNULL,
             stderr=err,
             env={**os.environ, "TWINRDF_QUERY_TIMEOUT": str(TIMEOUT)},

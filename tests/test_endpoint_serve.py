@@ -1,5 +1,6 @@
-"""``twinrdf serve``: the production setup (gunicorn, several workers opening the store
-read-only) as a real subprocess, and the default of serving the bundled seed dataset."""
+"""``twinrdf serve``: the production setups (granian, the default, and gunicorn; several
+workers opening the store read-only) as real subprocesses, and the default of serving the
+bundled seed dataset."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pyoxigraph as ox
@@ -50,6 +52,8 @@ def test_serve_with_gunicorn_workers(tmp_path):
             "-m",
             "twinrdf.cli",
             "serve",
+            "--server",
+            "gunicorn",
             "--store",
             str(store),
             "--port",
@@ -76,6 +80,66 @@ def test_serve_with_gunicorn_workers(tmp_path):
     from twinrdf.store import OxigraphStore
 
     OxigraphStore(store).close()
+
+
+def test_serve_with_granian_workers_cache_and_a_runaway_query(tmp_path):
+    """The default server: answers, replays a repeated query from the response cache, and a
+    runaway query gets a 503 at the time limit while ordinary queries are answered meanwhile."""
+    ex = "http://example.org/granian/"
+    data = tmp_path / "data.nt"
+    data.write_text("".join(f'<{ex}s{i}> <{ex}p{i % 7}> "v{i}" .\n' for i in range(3000)))
+    from tests.support.server import make_store
+
+    store = make_store(tmp_path / "store", [data])
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "twinrdf.cli", "serve", "--store", str(store), "--port", str(port),
+         "--workers", "2", "--threads", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TWINRDF_QUERY_TIMEOUT": "2"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    try:
+        _wait(base, proc)
+        session = requests.Session()  # one keep-alive connection: one granian worker
+        first = session.get(base + "/sparql", params={"query": count})
+        second = session.get(base + "/sparql", params={"query": count})
+        assert first.json()["results"]["bindings"][0]["n"]["value"] == "3000"
+        assert second.content == first.content and second.headers["Server"] == "granian"
+        assert (first.headers["X-Twinrdf-Cache"], second.headers["X-Twinrdf-Cache"]) == ("miss", "hit")
+        bad = requests.get(base + "/sparql", params={"query": "SELEC ?x"})
+        assert bad.status_code == 400 and "malformed query" in bad.text
+        big = requests.post(base + "/sparql", data={"query": "SELECT ?s ?o WHERE { ?s ?p ?o }"})
+        assert big.status_code == 200 and len(big.json()["results"]["bindings"]) == 3000
+
+        outcome: dict[str, object] = {}
+
+        def runaway() -> None:
+            t0 = time.monotonic()
+            q = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+            r = requests.get(base + "/sparql", params={"query": q}, timeout=60)
+            outcome["status"], outcome["text"], outcome["s"] = r.status_code, r.text, time.monotonic() - t0
+
+        t = threading.Thread(target=runaway)
+        t.start()
+        time.sleep(0.3)
+        answered = 0
+        while t.is_alive():
+            q = f"ASK {{ <{ex}s{answered % 3000}> ?p ?o }}"  # distinct queries: no cache hits
+            r = requests.get(base + "/sparql", params={"query": q}, timeout=30)
+            assert r.status_code == 200 and r.json()["boolean"] is True
+            answered += 1
+        t.join()
+        assert outcome["status"] == 503 and "timeout" in str(outcome["text"])
+        assert 1.5 < float(outcome["s"]) < 20  # type: ignore[arg-type]
+        assert answered >= 5
+    finally:
+        _stop(proc)
+    from twinrdf.store import OxigraphStore
+
+    OxigraphStore(store).close()  # opened read-only by the server: still writable
 
 
 def test_serve_refuses_a_missing_store_with_a_message(tmp_path):

@@ -1,4 +1,10 @@
-"""``twinrdf serve``: serve a store over HTTP with gunicorn (the documented production setup).
+"""``twinrdf serve``: serve a store over HTTP (the documented production setup).
+
+Two servers: **granian** (Rust HTTP/1.1 with keep-alive, WSGI worker processes with blocking
+threads; queries on each worker's query worker pool) and **gunicorn** (sync workers with the
+inline executor, or gthread workers with the pool). granian is the default because the HTTP
+layer costs a fraction of gunicorn's per request (bench/README.md, issue 6), which is most of
+the time of a small query.
 
 With no ``--store`` it serves the bundled seed dataset: the seed is loaded once into an
 on-disk store in the user cache directory (keyed by the seed's hash, so an updated seed gets a
@@ -104,6 +110,44 @@ def run_gunicorn(settings: dict[str, Any], options: dict[str, Any]) -> None:
     _App().run()
 
 
+SETTINGS_ENV = "TWINRDF_SERVE_SETTINGS"
+
+
+def granian_app() -> Any:
+    """The app factory each granian worker calls (settings handed over as JSON in the
+    environment, since granian imports the target in fresh worker processes)."""
+    import json
+
+    from twinrdf.endpoint import create_app
+
+    return create_app(json.loads(os.environ[SETTINGS_ENV]))
+
+
+def run_granian(
+    settings: dict[str, Any], host: str, port: int, workers: int, threads: int, access_log: bool
+) -> None:
+    """Run granian in this process, ``workers`` processes with ``threads`` WSGI threads each."""
+    import json
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    os.environ[SETTINGS_ENV] = json.dumps(settings)
+    Granian(
+        "twinrdf.serve:granian_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=max(1, workers),
+        blocking_threads=max(1, threads),
+        websockets=False,
+        respawn_failed_workers=True,
+        log_access=access_log,
+        workers_kill_timeout=10,
+    ).serve()
+
+
 def _explicit(config_file: str | None) -> set[str]:
     """Settings given explicitly (config file or environment), which ``serve`` must not override."""
     from twinrdf.endpoint.settings import ENV_PREFIX, read_config_file
@@ -128,13 +172,26 @@ def _explicit(config_file: str | None) -> set[str]:
     type=click.Path(dir_okay=False),
     help="Settings file (TOML or JSON), see docs/endpoint.md.",
 )
-@click.option("--workers", default=2, show_default=True, type=int, help="Gunicorn worker processes.")
+@click.option(
+    "--server",
+    type=click.Choice(["granian", "gunicorn"]),
+    default="granian",
+    show_default=True,
+    help="HTTP server: granian (fastest per request, query worker pool) or gunicorn.",
+)
+@click.option("--workers", default=2, show_default=True, type=int, help="Server worker processes.")
 @click.option(
     "--threads",
-    default=8,
-    show_default=True,
+    default=None,
     type=int,
-    help="Threads per gunicorn worker; 1 = sync workers with in-process (inline) query evaluation.",
+    help="Threads per worker (default: granian 2, gunicorn 8); with granian each thread gets a "
+    "query worker process; with gunicorn, 1 = sync workers with in-process (inline) evaluation.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request to stderr (costs about a third of the throughput of small cached queries).",
 )
 @click.option(
     "--enable-updates",
@@ -147,8 +204,10 @@ def serve_command(
     host: str,
     port: int,
     config_file: str | None,
+    server: str,
     workers: int,
-    threads: int,
+    threads: int | None,
+    access_log: bool,
     enable_updates: bool,
 ) -> None:
     """Serve a store at http://HOST:PORT/sparql (SPARQL 1.1 Protocol)."""
@@ -171,7 +230,16 @@ def serve_command(
         settings["store"] = str(spec)
         # one request per process (sync workers): evaluate in-process with a watchdog, unless
         # the settings chose otherwise; with threads the query worker pool is the only safe mode
-        if threads <= 1 and "executor" not in _explicit(config_file):
+        if threads is None:
+            threads = 2 if server == "granian" else 8
+        if server == "granian":
+            if settings["executor"] == "inline":
+                click.echo("executor = inline needs gunicorn sync workers; using the pool", err=True)
+            settings["executor"] = "pool"
+            # one query worker per WSGI thread: every thread can have a query running
+            if "query_workers" not in _explicit(config_file):
+                settings["query_workers"] = max(1, threads)
+        elif threads <= 1 and "executor" not in _explicit(config_file):
             settings["executor"] = "inline"
         elif threads > 1 and settings["executor"] == "inline":
             click.echo("executor = inline needs --threads 1 (sync workers); using the pool", err=True)
@@ -191,7 +259,13 @@ def serve_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"SPARQL endpoint: http://{host}:{port}/sparql", err=True)
+    if server == "granian":
+        run_granian(dict(settings), host, port, workers, threads, access_log)
+        return
+    options = gunicorn_options(host, port, workers, threads, float(settings["query_timeout"]))
+    if not access_log:
+        options["accesslog"] = None
     run_gunicorn(
         {k: v for k, v in settings.items()},
-        gunicorn_options(host, port, workers, threads, float(settings["query_timeout"])),
+        options,
     )
