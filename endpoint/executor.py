@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -442,7 +442,7 @@ class QueryPool:
             raise PoolBusy("all query workers are busy; try again later") from exc
         deadline = time.monotonic() + limit
         try:
-            w.conn.send((self.generation, asdict(job)))
+            w.conn.send((self.generation, dict(vars(job))))  # shallow: pickling copies anyway
             msg = self._recv(w, deadline)
         except QueryTimeout:
             self._replace(w)

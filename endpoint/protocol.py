@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 
 from flask import Request, Response
 from twinrdf.endpoint.results import ACCEPTABLE, FORMAT_ALIASES, FORMATS
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 class ProtocolError(Exception):
@@ -53,10 +56,17 @@ def negotiate(kind: str, request: Request, format_param: str | None) -> str | No
         name = _KIND_ALIASES[kind].get(value) or FORMAT_ALIASES.get(value)
         if name is not None:
             return name if FORMATS[name][1] == kind else None
+    return _by_accept(kind, request.headers.get("Accept") or "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_accept(kind: str, accept: str) -> str | None:
+    """Accept header -> format, memoised: clients send the same few headers again and again,
+    and parsing one with q-values costs more than the rest of a cached request."""
     offered = ACCEPTABLE[kind]
-    if not request.headers.get("Accept"):
+    if not accept:
         return offered[0][1]
-    best = request.accept_mimetypes.best_match([mt for mt, _ in offered])
+    best = parse_accept_header(accept, MIMEAccept).best_match([mt for mt, _ in offered])
     if best is None:
         return None
     return dict(offered)[best]
