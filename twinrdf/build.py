@@ -162,6 +162,7 @@ def _typed(text: str, datatype: str) -> str:
 
 
 TRUE = _typed("true", BOOLEAN)
+CHUNK = 4096  # statements handed on at a time (BuildResult.chunks, build's sink)
 LANG_RE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -179,6 +180,8 @@ class _T:
 
 
 T = _T()
+T_AGREEMENT, T_PARTNER, T_LISTING = T.TwinningAgreement, T.partner, T.listing
+T_LISTING_CLASS, T_LISTED_BY, T_LISTED_PARTNER = T.Listing, T.listedBy, T.listedPartner
 
 
 @dataclass
@@ -364,6 +367,12 @@ def _order(origin: Origin | None, index: int) -> tuple:
     return (0, origin.file, origin.line, index) if origin else (1, "", 0, index)
 
 
+def _indexed_order(p: tuple[int, Any]) -> tuple:
+    """:func:`_order` of an (index, record) pair, in one call."""
+    o = p[1].origin
+    return (0, o.file, o.line, p[0]) if o else (1, "", 0, p[0])
+
+
 class _Rejector:
     def __init__(self) -> None:
         self.rejects: list[Reject] = []
@@ -383,12 +392,16 @@ class _Rejector:
 
 
 class _Builder:
-    def __init__(self, records: RecordSet, base: str, graph_per_source: bool) -> None:
+    def __init__(self, records: RecordSet, base: str, graph_per_source: bool,
+                 sink: Callable[[list[str]], None] | None = None) -> None:
         self.records = records
         self.base = iris.check_base(base)
         self.per_source = graph_per_source
         self.rej = _Rejector()
-        self.quads: list[str] = []
+        self.quads: list[str] = []  # emitted, not yet deduplicated into ``lines`` (see _drain)
+        self.lines: list[str] = []
+        self._seen: set[str] = set()
+        self.sink = sink
         self.pending: list[str] = []
         self.graph = ""  # "" for the default graph, else " <graph IRI>"
         self._iri_cache: dict[str, dict[str, str]] = defaultdict(dict)
@@ -396,6 +409,8 @@ class _Builder:
         self.dropped: set[int] = set()  # ids of nested status changes / signings rejected on their own
         self.emitted_rows: set[tuple[str, int]] = set()
         self._slug_cache: dict[str, str] = {}
+        self._country_iris: dict[str, str | None] = {}  # resolve_country per value, once the checks are done
+        self._good_langs: set[str] = set()  # language tags that LANG_RE accepted
 
     # -- terms
     def node(self, kind: str, key: str) -> str:
@@ -424,6 +439,27 @@ class _Builder:
     def flush(self) -> None:
         self.quads.extend(self.pending)
         self.pending.clear()
+
+    def _drain(self) -> None:
+        """Move the statements emitted so far into ``lines`` (deduplicated, first occurrence
+        kept: the order ``dict.fromkeys`` over all of them would give) and hand ``lines`` to
+        the sink, which sends the new ones to the output writers while the build goes on."""
+        q = self.quads
+        if q:
+            seen = self._seen
+            fresh = set(q)
+            if len(fresh) == len(q) and fresh.isdisjoint(seen):  # the usual case: all new
+                seen |= fresh
+                self.lines += q
+            else:
+                lines = self.lines
+                for line in q:
+                    if line not in seen:
+                        seen.add(line)
+                        lines.append(line)
+            q.clear()
+        if self.sink is not None:
+            self.sink(self.lines)
 
     def row(self, origin: Origin | None) -> None:
         if origin is not None:
@@ -459,8 +495,7 @@ class _Builder:
         documents, doc_origins = self._dedupe(r.documents, "document")
         activities, act_origins = self._dedupe(r.activities, "activity")
         territorial, ter_origins = self._dedupe(r.territorial, "territorial")
-        agreements = sorted(enumerate(r.agreements), key=lambda p: _order(p[1].origin, p[0]))
-        agreements_l = [a for _, a in agreements]
+        agreements_l = [a for _, a in sorted(enumerate(r.agreements), key=_indexed_order)]
 
         self.loc_keys = {x.key for x in localities}
         self.agent_keys = {x.key for x in agents}
@@ -536,7 +571,14 @@ class _Builder:
         # precomputed links that belong in the locality blocks
         twins: dict[str, set[str]] = defaultdict(set)
         for _, members, _ in groups:
-            partners = sorted(set(members[0].partners))
+            ps = members[0].partners
+            if len(ps) == 2:  # the usual pair (issue 4 speed); same links as below
+                a, b = ps
+                if a != b:
+                    twins[a].add(b)
+                    twins[b].add(a)
+                continue
+            partners = sorted(set(ps))
             for p in partners:
                 mine = twins[p]
                 for q in partners:
@@ -547,30 +589,48 @@ class _Builder:
             statuses[t.locality].append(t.key)
 
         summary = BuildSummary()
+        quads, drain = self.quads, self._drain
         for loc in localities:
             self.emit_locality(loc, loc_origins[id(loc)], twins.get(loc.key, ()), statuses.get(loc.key, ()))
+            if len(quads) >= CHUNK:
+                drain()
         self.emit_auto_countries()
         for ag in agents:
             self.emit_agent(ag, agent_origins[id(ag)])
+            if len(quads) >= CHUNK:
+                drain()
         for s in sources:
             self.emit_source(s, src_origins[id(s)])
         for d in documents:
             self.emit_document(d, doc_origins[id(d)])
+            if len(quads) >= CHUNK:
+                drain()
+        emit_agreement = self.emit_agreement
         for iri, members, key in groups:
-            self.emit_agreement(iri, members, key)
+            emit_agreement(iri, members, key)
             if len(members) > 1:
                 summary.merged_pairs += 1
-            listed_by = {li.listed_by for m in members for li in m.listings}
+                listed_by = {li.listed_by for m in members for li in m.listings}
+            elif len(members[0].listings) == 1:  # one record with one listing: one-sided
+                summary.one_sided_pairs += 1
+                listed_by = set()
+            else:
+                listed_by = {li.listed_by for li in members[0].listings}
             if listed_by and len(listed_by) < 2:
                 summary.one_sided_pairs += 1
+            if len(quads) >= CHUNK:
+                drain()
         for act in activities:
             self.emit_activity(act, act_origins[id(act)])
+            if len(quads) >= CHUNK:
+                drain()
         for t in territorial:
             self.emit_territorial(t, ter_origins[id(t)])
         if provenance:
             self.emit_provenance(provenance)
+        drain()
 
-        lines = list(dict.fromkeys(self.quads))
+        lines = self.lines
         rejects = list(r.rejects) + self.rej.rejects
         rejected_rows = {(x.file, x.line) for x in rejects if x.file}
         summary.localities = len(localities) + len(self.auto_countries) + len(self.named_countries)
@@ -634,18 +694,28 @@ class _Builder:
 
     def _langs(self, out: list, column: str, names: Iterable[tuple[str, str | None]]) -> None:
         for text, lang in names:
-            if lang is not None and not LANG_RE.match(lang):
-                out.append((column, f"{text}@{lang}", f"not a BCP 47 language tag: {lang!r}"))
+            if lang is not None and lang not in self._good_langs:
+                if LANG_RE.match(lang):
+                    self._good_langs.add(lang)
+                else:
+                    out.append((column, f"{text}@{lang}", f"not a BCP 47 language tag: {lang!r}"))
 
     def check_locality(self, x: Locality) -> list:
         out: list = []
-        self._langs(out, "names", [*x.names, *x.descriptions])
-        self._concept(out, "scope", "scope", x.scope)
+        good = self._good_langs
+        if not all(lang is None or lang in good for _, lang in x.names) or x.descriptions:
+            self._langs(out, "names", [*x.names, *x.descriptions])
+        if x.scope is not None:
+            self._concept(out, "scope", "scope", x.scope)
         self._country(out, "country", x.country)
-        self._ref(out, "parent", "locality", self.loc_keys, [x.parent])
-        self._ref(out, "governing_body", "agent", self.agent_keys, [x.governing_body])
-        self._ref(out, "sources", "source", self.src_keys, x.sources)
-        self._wikidata(out, x.wikidata)
+        if x.parent is not None:
+            self._ref(out, "parent", "locality", self.loc_keys, [x.parent])
+        if x.governing_body is not None:
+            self._ref(out, "governing_body", "agent", self.agent_keys, [x.governing_body])
+        if x.sources:
+            self._ref(out, "sources", "source", self.src_keys, x.sources)
+        if x.wikidata is not None:
+            self._wikidata(out, x.wikidata)
         for q in x.instance_of:
             self._wikidata(out, q, "instance_of")
         if not x.names:
@@ -684,11 +754,14 @@ class _Builder:
             if len(set(x.partners)) < 2:
                 out.append(("partners", "|".join(x.partners),
                             "an agreement needs two or more distinct partners"))
-            self._ref(out, "partners", "locality", self.loc_keys, x.partners)
-            self._ref(out, "sources", "source", self.src_keys, x.sources)
+            loc_keys, src_keys = self.loc_keys, self.src_keys
+            self._ref(out, "partners", "locality", loc_keys, x.partners)
+            self._ref(out, "sources", "source", src_keys, x.sources)
             for li in x.listings:
-                self._ref(out, "listings", "locality", self.loc_keys, [li.listed_by, li.listed_partner])
-                self._ref(out, "listings", "source", self.src_keys, [li.source])
+                if li.listed_by not in loc_keys or li.listed_partner not in loc_keys:
+                    self._ref(out, "listings", "locality", loc_keys, [li.listed_by, li.listed_partner])
+                if li.source is not None and li.source not in src_keys:
+                    self._ref(out, "listings", "source", src_keys, [li.source])
             return out
         if len(set(x.partners)) < 2:
             out.append(("partners", "|".join(x.partners), "an agreement needs two or more distinct partners"))
@@ -768,10 +841,19 @@ class _Builder:
         for a in agreements:
             by_set[frozenset(a.partners)].append(a)
         nodes: dict[str, tuple[list[Agreement], str | None]] = {}
+        prefix = f"{self.base}{iris.SEGMENTS['agreement']}/"
+        slug = iris.slug
         for ps, members in by_set.items():
             if len(members) == 1:  # the common case, as the general rule below would do it
                 a = members[0]
-                iri = iris.agreement_iri(self.base, a.key, ps)
+                if a.key is None and len(ps) == 2:  # iris.agreement_iri for two partners, inlined
+                    k1, k2 = sorted(ps)
+                    p1, p2 = slug(k1), slug(k2)
+                    iri = f"{prefix}{p1}--{p2}"
+                    if "--" in p1 or "--" in p2:
+                        iri = f"{iri}-{iris.short_hash(chr(31).join((k1, k2)))}"
+                else:
+                    iri = iris.agreement_iri(self.base, a.key, ps)
                 if a.key is None and iri in nodes:
                     iri = iri + "-" + iris.short_hash("keyless")
                 nodes[iri] = (members, a.key)
@@ -823,51 +905,67 @@ class _Builder:
         self, x: Locality, origins: list, twins: Iterable[str], statuses: Iterable[str]
     ) -> None:
         self.set_graph(x.origin)
-        self._rows(origins)
+        g = self.graph
+        rows = self.emitted_rows
+        for o in origins:
+            if o is not None:
+                rows.add((o.file, o.line))
         s = self.node("locality", x.key)
-        self.emit(s, TYPE, T.Locality)
+        out = self.quads.append  # statements written inline, not through emit() (issue 4 speed)
+        out(f"{s} {TYPE} {T.Locality}{g}")
         if x.scope:
-            self.emit(s, TYPE, _twin(concepts.normalise("scope", x.scope)))
-        self._names(s, x.names)
+            out(f"{s} {TYPE} {_twin(concepts.normalise('scope', x.scope))}{g}")
+        names = x.names
+        if len(names) == 1:
+            text, lang = names[0]
+            out(f"{s} {LABEL} {_lit(text, lang)}{g}")
+        elif names:
+            self._names(s, names)
         if x.country:
-            self.emit(s, T.country, self.resolve_country(x.country))
+            country = self._country_iris.get(x.country)
+            if country is None:
+                country = self._country_iris[x.country] = self.resolve_country(x.country)
+            out(f"{s} {T.country} {country}{g}")
         elif x.country_name:
-            self.emit(s, T.country, self.country_by_name(x.country_name))
+            out(f"{s} {T.country} {self.country_by_name(x.country_name)}{g}")
         if x.country_code:
-            self.emit(s, T.countryCode, _lit(x.country_code))
+            out(f"{s} {T.countryCode} {_lit(x.country_code)}{g}")
         if x.parent:
-            self.emit(s, T.administrativeParent, self.node("locality", x.parent))
+            out(f"{s} {T.administrativeParent} {self.node('locality', x.parent)}{g}")
+        geometry = None
         if x.lat is not None and x.lon is not None:
             lat, lon = _decimal_text(x.lat), _decimal_text(x.lon)
-            self.emit(s, LAT, _typed(lat, DECIMAL))
-            self.emit(s, LONG, _typed(lon, DECIMAL))
-            g = s[:-1] + "/geometry>"
-            self.emit(s, HAS_GEOMETRY, g)
-            self.sub(g, TYPE, GEOMETRY)
-            self.sub(g, AS_WKT, _typed(f"POINT({lon} {lat})", WKT))
+            out(f"{s} {LAT} {_typed(lat, DECIMAL)}{g}")
+            out(f"{s} {LONG} {_typed(lon, DECIMAL)}{g}")
+            geometry = s[:-1] + "/geometry>"
+            out(f"{s} {HAS_GEOMETRY} {geometry}{g}")
         if x.population is not None:
-            self.emit(s, T.population, _typed(str(x.population), NNI))
+            out(f"{s} {T.population} {_typed(str(x.population), NNI)}{g}")
         if x.population_date:
-            self.emit(s, T.populationDate, _date(x.population_date))
+            out(f"{s} {T.populationDate} {_date(x.population_date)}{g}")
         if x.wikidata:
-            self.emit(s, T.wikidata, _N(WD + x.wikidata))
+            out(f"{s} {T.wikidata} {_N(WD + x.wikidata)}{g}")
         for q in x.instance_of:
-            self.emit(s, DCT_TYPE, _N(WD + q))
+            out(f"{s} {DCT_TYPE} {_N(WD + q)}{g}")
         for text, lang in x.descriptions:
-            self.emit(s, DESCRIPTION, _lit(text, lang))
+            out(f"{s} {DESCRIPTION} {_lit(text, lang)}{g}")
         if x.geonames:
-            self.emit(s, T.geonamesId, _lit(x.geonames))
+            out(f"{s} {T.geonamesId} {_lit(x.geonames)}{g}")
         if x.governing_body:
-            self.emit(s, T.governingBody, self.node("agent", x.governing_body))
+            out(f"{s} {T.governingBody} {self.node('agent', x.governing_body)}{g}")
         if x.disputed:
-            self.emit(s, T.disputed, TRUE)
+            out(f"{s} {T.disputed} {TRUE}{g}")
         if twins:
-            node, pred = self.node, T.twinnedWith
+            locs, node, pred = self._iri_cache["locality"], self.node, T.twinnedWith
             for other in sorted(twins):
-                self.emit(s, pred, node("locality", other))
+                out(f"{s} {pred} {locs.get(other) or node('locality', other)}{g}")
         for key in sorted(statuses):
-            self.emit(s, T.territorialStatus, self.node("territorial", key))
-        self._common(s, x.sources, x.note)
+            out(f"{s} {T.territorialStatus} {self.node('territorial', key)}{g}")
+        if x.sources or x.note:
+            self._common(s, x.sources, x.note)
+        if geometry is not None:  # the geometry node's statements follow its locality's
+            out(f"{geometry} {TYPE} {GEOMETRY}{g}")
+            out(f"{geometry} {AS_WKT} {_typed(f'POINT({lon} {lat})', WKT)}{g}")
         self.flush()
 
     def country_by_name(self, name: str) -> str:
@@ -955,42 +1053,56 @@ class _Builder:
     def _emit_plain_agreement(self, iri: str, a: Agreement) -> None:
         """Issue 4 fast path, same statements in the same order as the generic path below, for
         the common scraped case: one record with only partners, sources and listings."""
-        self.set_graph(a.origin)
-        self.row(a.origin)
-        s = _N(iri)
-        g = self.graph
-        out = self.quads.append
+        origin = a.origin
+        if origin is not None:
+            self.emitted_rows.add((origin.file, origin.line))
+        per_source = self.per_source
+        if per_source:
+            self.set_graph(origin)
+        g = self.graph if per_source else ""
+        s = f"<{iri}>"
+        out = self.quads
         node = self.node
         locs = self._iri_cache["locality"]
-        out(f"{s} {TYPE} {T.TwinningAgreement}{g}")
-        pred = T.partner
-        for p in sorted(set(a.partners)):
-            out(f"{s} {pred} {locs.get(p) or node('locality', p)}{g}")
-        for k in a.sources:
-            out(f"{s} {DERIVED} {node('source', k)}{g}")
+        ps = a.partners
+        if len(ps) == 2 and ps[0] != ps[1]:
+            partners: Iterable[str] = (ps[0], ps[1]) if ps[0] < ps[1] else (ps[1], ps[0])
+        else:
+            partners = sorted(set(ps))
+        out.append(f"{s} {TYPE} {T_AGREEMENT}{g}")
+        for p in partners:
+            out.append(f"{s} {T_PARTNER} {locs.get(p) or node('locality', p)}{g}")
+        if a.sources:
+            srcs = self._iri_cache["source"]
+            for k in a.sources:
+                out.append(f"{s} {DERIVED} {srcs.get(k) or node('source', k)}{g}")
+        listings = a.listings
+        if not listings:
+            return
         pending: list[str] = []
         seen: set[tuple] = set()
         slug = self._slug
-        for li in a.listings:
-            k = (li.listed_by, li.listed_partner, li.source)
-            if k in seen:
-                continue
-            seen.add(k)
-            self.set_graph(li.origin or a.origin)
-            lg = self.graph
-            tail = f"{slug(li.listed_by)}--{slug(li.listed_partner)}"
-            if li.source:
-                tail += f"--{slug(li.source)}"
-            n = f"<{iri}/listing/{tail}>"
-            out(f"{s} {T.listing} {n}{lg}")
-            by = locs.get(li.listed_by) or node("locality", li.listed_by)
-            partner = locs.get(li.listed_partner) or node("locality", li.listed_partner)
-            pending += (f"{n} {TYPE} {T.Listing}{lg}", f"{n} {T.listedBy} {by}{lg}",
-                        f"{n} {T.listedPartner} {partner}{lg}")
-            if li.source:
-                pending.append(f"{n} {DERIVED} {node('source', li.source)}{lg}")
+        for li in listings:
+            if len(listings) > 1:
+                k = (li.listed_by, li.listed_partner, li.source)
+                if k in seen:
+                    continue
+                seen.add(k)
+            if per_source:
+                self.set_graph(li.origin or origin)
+            lg = self.graph if per_source else ""
+            by_key, partner_key, source = li.listed_by, li.listed_partner, li.source
+            n = (f"<{iri}/listing/{slug(by_key)}--{slug(partner_key)}--{slug(source)}>" if source
+                 else f"<{iri}/listing/{slug(by_key)}--{slug(partner_key)}>")
+            out.append(f"{s} {T_LISTING} {n}{lg}")
+            by = locs.get(by_key) or node("locality", by_key)
+            partner = locs.get(partner_key) or node("locality", partner_key)
+            pending += (f"{n} {TYPE} {T_LISTING_CLASS}{lg}", f"{n} {T_LISTED_BY} {by}{lg}",
+                        f"{n} {T_LISTED_PARTNER} {partner}{lg}")
+            if source:
+                pending.append(f"{n} {DERIVED} {node('source', source)}{lg}")
         self.graph = g
-        self.quads += pending
+        out += pending
 
     def _slug(self, key: str) -> str:
         got = self._slug_cache.get(key)
@@ -1233,11 +1345,17 @@ def build(
     base_iri: str = DEFAULT_BASE,
     graph_per_source: bool = False,
     provenance: dict | None = None,
+    sink: Callable[[list[str]], None] | None = None,
 ) -> BuildResult:
     """Turn records into deduplicated quads under ``base_iri`` (see the module docstring).
+
+    ``sink``, when given, is called during the build with the statement lines so far (the
+    list that becomes ``result.lines``, growing by about ``CHUNK`` at a time; lines never
+    change once in it), so that outputs can be written while the build goes on
+    (:class:`twinrdf.rdfio.OutputStream`).
 
     Raises :class:`twinrdf.iris.BaseIRIError` for an unusable base IRI; bad records never
     raise: they become rejects.
     """
-    return _Builder(records, base_iri, graph_per_source).run(provenance)
+    return _Builder(records, base_iri, graph_per_source, sink).run(provenance)
 

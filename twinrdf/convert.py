@@ -114,11 +114,14 @@ def convert(
 
     from twinrdf.perf import paused_gc
 
+    # the output is written by a forked process while the build goes on (rdfio.OutputStream);
+    # forked before parsing, while this process is small
+    stream = rdfio.OutputStream([(output, chosen)])
     bar = tqdm(total=3, desc="convert", unit="stage", disable=not progress, file=sys.stderr)
-    with paused_gc(), bar:
+    with stream, paused_gc(), bar:
         records = detect_and_parse([Path(p) for p in inputs], mapping)
         bar.update()
-        result = build(records, base_iri=base_iri, graph_per_source=graph_per_source)
+        result = build(records, base_iri=base_iri, graph_per_source=graph_per_source, sink=stream.send)
         bar.update()
         s = result.summary
         summary = Summary(rows_read=s.rows_read, rows_rejected=s.rows_rejected, rows_output=s.rows_output,
@@ -132,7 +135,7 @@ def convert(
 
             result.lines.extend(str(q) for q in run_quads(inputs, base_iri=base_iri, mapping=mapping))
         if not (strict and rejects):
-            summary.triples_written = rdfio.write_rdf(result, output, chosen)
+            summary.triples_written = stream.commit(result)[0]
             summary.written = True
         bar.update()
     if rejects_path is not None:

@@ -147,6 +147,18 @@ class Resolver:
                 m.descriptions.append((description, lang))
         return mid
 
+    def add_name(self, name: str, country: str | None, lang: str | None, origin: Origin | None) -> int:
+        """:meth:`add` for a mention made of a non-empty stripped name and an optional stripped,
+        non-empty country only (issue 4 speed: the common row of a scraped list)."""
+        sig = (_clean(name), country, None, None, None, None, lang)
+        mid = self._seen.get(sig)
+        if mid is None:
+            mid = self._seen[sig] = len(self._mentions)
+            self._mentions.append(_Mention(sig[0], country, None, None, None, None, lang, origin))
+        else:
+            self._mentions[mid].count += 1
+        return mid
+
     # -- grouping ---------------------------------------------------------------------------
     def _derive(self, review: list[ReviewItem]) -> None:
         for m in self._mentions:

@@ -441,6 +441,32 @@ class _Row:
         return g(self.row) if g is not None else (None, None)
 
 
+def _plain_side(spec: dict[str, Any], which: str, resolver: Resolver, lang: str | None) -> Any:
+    """For a side whose only fields are a name column and maybe a country column (the
+    Wikipedia lists), a function row, origin -> mention id doing what :func:`_mention` does
+    for it, without the general dispatch (issue 4 speed); None for any other side."""
+    if not set(spec) <= {"name", "country"} or not all(isinstance(v, str) for v in spec.values()):
+        return None
+    name_col, country_col = spec.get("name"), spec.get("country")
+    if name_col is None:
+        return None
+    add = resolver.add_name
+    missing = f"no name for the '{which}' partner"
+
+    def mention(row: dict, origin: Origin) -> int:
+        name = row.get(name_col)
+        if name is not None:
+            name = name.strip() if isinstance(name, str) else str(name).strip()
+        if not name:
+            raise _RowError(missing, name_col, None)
+        country = row.get(country_col) if country_col is not None else None
+        if country is not None:
+            country = (country.strip() if isinstance(country, str) else str(country).strip()) or None
+        return add(name, country, lang, origin)
+
+    return mention
+
+
 def _float(v: str | None, col: str | None, lo: float, hi: float, what: str) -> float | None:
     if v is None:
         return None
@@ -532,6 +558,9 @@ def parse_rows(rows: Iterable[tuple[int, dict]], mapping: Mapping, file: str) ->
     pending: list[tuple[Origin, int, int, dict]] = []
     extra_sources: dict[str, Source] = {}
     r = _Row(mapping)
+    fast_a = _plain_side(spec["from"], "from", resolver, lang_default)
+    fast_b = _plain_side(spec["to"], "to", resolver, lang_default)
+    url_getter = r.agreement.get("source_url")
 
     for line, row in rows:
         rs.rows_read += 1
@@ -555,15 +584,15 @@ def parse_rows(rows: Iterable[tuple[int, dict]], mapping: Mapping, file: str) ->
             continue
         r.row = row
         try:
-            a = _mention(r, "from", resolver, lang_default, origin)
-            b = _mention(r, "to", resolver, lang_default, origin)
+            a = fast_a(row, origin) if fast_a else _mention(r, "from", resolver, lang_default, origin)
+            b = fast_b(row, origin) if fast_b else _mention(r, "to", resolver, lang_default, origin)
             attrs: dict[str, Any] = {}
             if agr_spec:
                 for k in ("id", "kind", "status", "label", "note"):
                     attrs[k] = r.agr(k)[0]
                 for k in ("signing_date", "start_date", "end_date"):
                     attrs[k] = _date(*r.agr(k))
-            url, _col = r.agr("source_url")
+            url = url_getter(row)[0] if url_getter is not None else None
             if url:
                 s = extra_sources.get(url)
                 if s is None:
