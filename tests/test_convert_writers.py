@@ -91,24 +91,26 @@ def test_forked_writers_write_the_bytes_of_the_sequential_path(table, tmp_path, 
     assert _files(tmp_path) == sorted(["in", out.name, seq.name])
 
 
-def test_two_outputs_fed_in_chunks_during_the_build(table, tmp_path, forks):
-    nt, ttl = tmp_path / "o.nt", tmp_path / "o.ttl"
+def test_three_outputs_fed_in_chunks_during_the_build(table, tmp_path, forks):
+    """N-Triples and Turtle share a writer (the text is copied as the Turtle writer reads it);
+    RDF/XML, parsed too, gets a writer of its own."""
+    outs = [tmp_path / "o.nt", tmp_path / "o.ttl", tmp_path / "o.rdf"]
     sent: list[int] = []
     records = detect_and_parse([table], MAPPING)
-    with rdfio.OutputStream([(nt, rdfio.choose_format(nt)), (ttl, rdfio.choose_format(ttl))]) as stream:
+    with rdfio.OutputStream([(o, rdfio.choose_format(o)) for o in outs]) as stream:
         def sink(lines: list[str]) -> None:
             stream.send(lines)
             sent.append(stream.sent)
 
         result = build(records, sink=sink)
-        assert not nt.exists() and not ttl.exists()  # nothing in place before the commit
-        assert stream.commit(result) == [len(result.lines)] * 2
+        assert not any(o.exists() for o in outs)  # nothing in place before the commit
+        assert stream.commit(result) == [len(result.lines)] * 3
     assert len(forks) == 2 and _gone(forks) and stream.children_cpu() > 0
     assert len(sent) >= 3 and sent[0] < len(result.lines)  # sent while building, not at the end
-    rdfio.write_rdf(result, tmp_path / "ref.nt")
-    rdfio.write_rdf(result, tmp_path / "ref.ttl")
-    assert nt.read_bytes() == (tmp_path / "ref.nt").read_bytes()
-    assert ttl.read_bytes() == (tmp_path / "ref.ttl").read_bytes()
+    for o in outs:
+        ref = tmp_path / f"ref{o.suffix}"
+        rdfio.write_rdf(result, ref)
+        assert o.read_bytes() == ref.read_bytes()
 
 
 def _invoke(table: Path, out: Path) -> tuple[int, str]:
@@ -122,8 +124,8 @@ def test_a_failing_writer_is_exit_2_with_its_reason_and_leaves_nothing(table, tm
     out = out_dir / "twins.ttl"
     out.write_text("previous complete output\n", encoding="utf-8")
 
-    def full_disk(src, dst, fmt) -> None:  # runs in the forked writer
-        dst.write(src.read(1000))
+    def full_disk(fd, outs) -> None:  # runs in the forked writer
+        outs[0][0].write(os.read(fd, 1000))
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(rdfio, "_write_stream", full_disk)
@@ -138,7 +140,7 @@ def test_a_failing_writer_is_exit_2_with_its_reason_and_leaves_nothing(table, tm
 def test_a_killed_writer_is_reported(table, tmp_path, monkeypatch, forks):
     out = tmp_path / "out.nt"
 
-    def killed(src, dst, fmt) -> None:
+    def killed(fd, outs) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(rdfio, "_write_stream", killed)

@@ -1,0 +1,67 @@
+"""The resolver's helper process (issue 4 speed): the same resolution with or without it, and
+a helper that fails costs nothing but time (the resolver derives everything itself)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from twinrdf import resolve
+from twinrdf.records import Origin
+
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikipedia-twin-lists" / "twin_cities_raw.csv"
+
+
+def _resolve(rows: list[list[str]]) -> tuple[resolve.Resolution, resolve.Resolver]:
+    r = resolve.Resolver()
+    for line, (c1, k1, c2, k2) in enumerate(rows, start=2):
+        r.add_name(c1.strip(), k1.strip() or None, "en", Origin("t.csv", line))
+        r.add(c2, k2, lang="en", origin=Origin("t.csv", line))
+    return r.finish(), r
+
+
+@pytest.fixture
+def rows() -> list[list[str]]:
+    if not RAW.is_file():
+        pytest.skip("shared data not available")
+    with open(RAW, encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))[1:1500]
+
+
+def _same(a: resolve.Resolution, b: resolve.Resolution) -> None:
+    assert a.keys == b.keys and a.localities == b.localities and a.review == b.review
+
+
+def test_the_helper_gives_the_resolution_of_the_resolver_alone(rows, monkeypatch):
+    monkeypatch.setattr(resolve, "HELPER_MIN", 50)
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    with_helper, r = _resolve(rows)
+    assert len(forks) == 1 and r._helper is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)  # reaped
+    monkeypatch.setenv("TWINRDF_NO_FORK", "1")
+    alone, _ = _resolve(rows)
+    assert len(forks) == 1
+    _same(with_helper, alone)
+    assert len(alone.localities) > 1000 and alone.review
+
+
+def test_a_failing_helper_falls_back_to_deriving_here(rows, monkeypatch):
+    monkeypatch.setattr(resolve, "HELPER_MIN", 50)
+    monkeypatch.setattr(resolve._DeriveHelper, "_serve", staticmethod(lambda rfd, wfd: os._exit(3)))
+    failed, _ = _resolve(rows)
+    monkeypatch.setenv("TWINRDF_NO_FORK", "1")
+    alone, _ = _resolve(rows)
+    _same(failed, alone)
