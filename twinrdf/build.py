@@ -447,10 +447,10 @@ class _Builder:
         q = self.quads
         if q:
             seen = self._seen
-            fresh = set(q)
-            if len(fresh) == len(q) and fresh.isdisjoint(seen):  # the usual case: all new
-                seen |= fresh
-                self.lines += q
+            if seen.isdisjoint(q):  # none emitted before (the usual case)
+                n = len(seen)
+                seen.update(q)
+                self.lines += q if len(seen) - n == len(q) else dict.fromkeys(q)
             else:
                 lines = self.lines
                 for line in q:
@@ -562,7 +562,7 @@ class _Builder:
                                 self.agr_keys.discard(rec.key)
 
         def keep(items: list[Any]) -> list[Any]:
-            return [x for x in items if id(x) not in rejected]
+            return [x for x in items if id(x) not in rejected] if rejected else items
 
         localities, agents, sources = keep(localities), keep(agents), keep(sources)
         documents, activities, territorial = keep(documents), keep(activities), keep(territorial)
@@ -847,7 +847,9 @@ class _Builder:
             if len(members) == 1:  # the common case, as the general rule below would do it
                 a = members[0]
                 if a.key is None and len(ps) == 2:  # iris.agreement_iri for two partners, inlined
-                    k1, k2 = sorted(ps)
+                    k1, k2 = ps
+                    if k2 < k1:
+                        k1, k2 = k2, k1
                     p1, p2 = slug(k1), slug(k2)
                     iri = f"{prefix}{p1}--{p2}"
                     if "--" in p1 or "--" in p2:
@@ -959,8 +961,9 @@ class _Builder:
             locs, node, pred = self._iri_cache["locality"], self.node, T.twinnedWith
             for other in sorted(twins):
                 out(f"{s} {pred} {locs.get(other) or node('locality', other)}{g}")
-        for key in sorted(statuses):
-            out(f"{s} {T.territorialStatus} {self.node('territorial', key)}{g}")
+        if statuses:
+            for key in sorted(statuses):
+                out(f"{s} {T.territorialStatus} {self.node('territorial', key)}{g}")
         if x.sources or x.note:
             self._common(s, x.sources, x.note)
         if geometry is not None:  # the geometry node's statements follow its locality's

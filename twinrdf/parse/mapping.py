@@ -614,7 +614,13 @@ def parse_rows(rows: Iterable[tuple[int, dict]], mapping: Mapping, file: str) ->
             rs.rejects.append(Reject(origin.file, origin.line,
                                      "both partners resolve to the same locality", value=ka))
             continue
-        used.update((ka, kb))
+        used.add(ka)
+        used.add(kb)
+        if not attrs:  # only partners (the Wikipedia lists): the same record, fewer lookups
+            rs.agreements.append(Agreement(
+                None, [ka, kb], listings=[Listing(ka, kb, source_key, origin)] if directional else [],
+                sources=[source_key] if source_key else [], origin=origin))
+            continue
         srcs = [s for s in (source_key, attrs.get("row_source")) if s]
         listing_source = attrs.get("row_source") or source_key
         rs.agreements.append(Agreement(
