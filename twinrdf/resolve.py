@@ -379,12 +379,15 @@ class Resolver:
             if m.fbase:
                 exact[(m.top, m.fbase, m.fqual)].append(i)
         for key, idxs in exact.items():
-            self._merge_exact(key, idxs, uf, review)
+            if len(idxs) > 1:  # one mention: nothing to merge
+                self._merge_exact(key, idxs, uf, review)
 
         # Rule 3: qualifier dropped, when exactly one qualified variant names a place.
         variants: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        qualified_bases = {(top, fb) for top, fb, fq in exact if fq}  # only these can merge
         for (top, fb, fq), idxs in exact.items():
-            variants[(top, fb)][fq].extend(idxs)
+            if (top, fb) in qualified_bases:
+                variants[(top, fb)][fq].extend(idxs)
         for (top, _fb), quals in variants.items():
             if "" not in quals or len(quals) < 2:
                 continue
@@ -594,8 +597,9 @@ class Resolver:
     def _build(self, uf: _UnionFind, review: list[ReviewItem]) -> Resolution:
         ms = self._mentions
         groups: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(ms)):
-            groups[uf.find(i)].append(i)
+        roots = [uf.find(i) for i in range(len(ms))]
+        for i, root in enumerate(roots):
+            groups[root].append(i)
         used: set[str] = set()
         root_key: dict[int, str] = {}
         localities: list[Locality] = []
@@ -611,14 +615,15 @@ class Resolver:
             used.add(key)
             root_key[root] = key
             localities.append(loc)
-        keys = [root_key[uf.find(i)] for i in range(len(ms))]
+        keys = [root_key[root] for root in roots]
         return Resolution(keys, localities, review)
 
     def _single(self, m: _Mention) -> Locality:
         """The common case, one mention for one locality, without the grouping machinery."""
         code = m.cm.code if m.cm is not None else None
         names: list[Name] = [(m.name, m.lang)] if m.name else []
-        names.extend(a for a in m.extra if a not in names)
+        if m.extra:
+            names.extend(a for a in m.extra if a not in names)
         if not names and m.wikidata:
             names = [(m.wikidata, None)]
         key = m.wikidata or m.single_key
