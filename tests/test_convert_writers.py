@@ -167,3 +167,24 @@ def test_strict_with_rejects_discards_the_streamed_output(table, tmp_path, forks
     summary, rejects = convert([table], out, mapping=MAPPING, strict=True)
     assert rejects and not summary.written
     assert _files(tmp_path) == ["in"] and len(forks) == 1 and _gone(forks)
+
+
+def test_a_slow_writer_never_holds_up_the_build(table, tmp_path, monkeypatch, forks):
+    """What a writer's pipe cannot take yet waits in the parent (backlog), sent at the commit."""
+    real = rdfio._write_stream
+
+    def slow(fd, outs) -> None:
+        import time
+
+        time.sleep(1.0)  # the build finishes meanwhile
+        real(fd, outs)
+
+    monkeypatch.setattr(rdfio, "_write_stream", slow)
+    out = tmp_path / "o.ttl"
+    records = detect_and_parse([table], MAPPING)
+    with rdfio.OutputStream([(out, rdfio.choose_format(out))]) as stream:
+        result = build(records, sink=stream.send)
+        assert stream.writers[0].backlog  # more than the pipe holds was sent: queued, not waited for
+        stream.commit(result)
+    rdfio.write_rdf(result, tmp_path / "ref.ttl")
+    assert out.read_bytes() == (tmp_path / "ref.ttl").read_bytes() and _gone(forks)

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,6 +283,7 @@ class _Writer:
     wfd: int = -1  # the parent's end of the statement pipe
     efd: int = -1  # the parent's end of the error pipe
     rusage: Any = None
+    backlog: deque[memoryview] = field(default_factory=deque)  # sent, not yet in the pipe
 
 
 class OutputStream:
@@ -364,6 +366,7 @@ class OutputStream:
         os.close(rfd)
         os.close(w.efd)
         w.efd = erfd
+        os.set_blocking(w.wfd, False)  # send() never waits (see there)
 
     def _child(self, w: _Writer, fds: list[int], rfd: int, efd: int) -> None:
         code = 1
@@ -389,7 +392,10 @@ class OutputStream:
 
     # -- feeding
     def send(self, lines: list[str]) -> None:
-        """Send ``lines[self.sent:]`` (the statements added since the last call) to the writers."""
+        """Send ``lines[self.sent:]`` (the statements added since the last call) to the writers.
+
+        Never waits for a writer that is behind: what its pipe cannot take now is kept and
+        sent at the next call (or by :meth:`commit`), so the builder keeps building."""
         if not self.forked or len(lines) <= self.sent:
             return
         new = lines[self.sent:]
@@ -397,15 +403,30 @@ class OutputStream:
         data = " .\n".join(new).encode("utf-8")
         self.sent = len(lines)
         for w in self.writers:
-            if w.wfd < 0:
-                continue
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(w.wfd, view):]
-            except BrokenPipeError:  # the writer died; commit() reports why
-                os.close(w.wfd)
-                w.wfd = -1
+            if w.wfd >= 0:
+                w.backlog.append(memoryview(data))
+                self._push(w, block=False)
+
+    @staticmethod
+    def _push(w: _Writer, block: bool) -> None:
+        """Write ``w``'s backlog to its pipe: all of it (``block``) or what fits now."""
+        if block:
+            os.set_blocking(w.wfd, True)
+        try:
+            while w.backlog:
+                view = w.backlog[0]
+                try:
+                    n = os.write(w.wfd, view)
+                except BlockingIOError:
+                    return
+                if n < len(view):
+                    w.backlog[0] = view[n:]
+                else:
+                    w.backlog.popleft()
+        except BrokenPipeError:  # the writer died; commit() reports why
+            w.backlog.clear()
+            os.close(w.wfd)
+            w.wfd = -1
 
     # -- ending
     def commit(self, result: BuildResult) -> list[int]:
@@ -419,6 +440,9 @@ class OutputStream:
             self.abort()
             raise RuntimeError("the build's statements changed after they were sent")
         self.send(result.lines)
+        for w in self.writers:
+            if w.wfd >= 0:
+                self._push(w, block=True)
         self._close_pipes()
         errors = []
         for w in self.writers:
@@ -441,6 +465,7 @@ class OutputStream:
 
     def _close_pipes(self) -> None:
         for w in self.writers:
+            w.backlog.clear()
             if w.wfd >= 0:
                 os.close(w.wfd)
                 w.wfd = -1
