@@ -142,6 +142,36 @@ def test_serve_with_granian_workers_cache_and_a_runaway_query(tmp_path):
     OxigraphStore(store).close()  # opened read-only by the server: still writable
 
 
+def test_serve_with_updates_on_granian_invalidates_the_cache(tmp_path):
+    """--enable-updates: one granian worker holds the writable store; an update with the token
+    is applied, and the cached answer of a query made before it is not served after it."""
+    store = sample_store(tmp_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "twinrdf.cli", "serve", "--store", str(store), "--port", str(port),
+         "--enable-updates"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TWINRDF_UPDATE_TOKEN": "s3cret"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    ask = {"query": f"ASK {{ <{BASE}new> ?p ?o }}"}
+    try:
+        _wait(base, proc)
+        assert [requests.get(base + "/sparql", params=ask).headers["X-Twinrdf-Cache"] for _ in range(2)] == [
+            "miss",
+            "hit",
+        ]
+        update = {"update": f'INSERT DATA {{ <{BASE}new> <{BASE}p> "1" }}'}
+        assert requests.post(base + "/sparql", data=update).status_code == 401
+        r = requests.post(base + "/sparql", data=update, headers={"Authorization": "Bearer s3cret"})
+        assert r.status_code == 200
+        after = requests.get(base + "/sparql", params=ask)
+        assert after.json()["boolean"] is True and after.headers["X-Twinrdf-Cache"] == "miss"
+    finally:
+        _stop(proc)
+
+
 def test_serve_refuses_a_missing_store_with_a_message(tmp_path):
     r = subprocess.run(
         [sys.executable, "-m", "twinrdf.cli", "serve", "--store", str(tmp_path / "nope")],
