@@ -408,7 +408,6 @@ class _Builder:
         self._graph_cache: dict[str, str] = {}
         self.dropped: set[int] = set()  # ids of nested status changes / signings rejected on their own
         self.emitted_rows: set[tuple[str, int]] = set()
-        self._slug_cache: dict[str, str] = {}
         self._country_iris: dict[str, str | None] = {}  # resolve_country per value, once the checks are done
         self._good_langs: set[str] = set()  # language tags that LANG_RE accepted
 
@@ -1084,7 +1083,7 @@ class _Builder:
             return
         pending: list[str] = []
         seen: set[tuple] = set()
-        slug = self._slug
+        slug = iris.slug  # lru-cached in C: cheaper than a method with its own dict
         for li in listings:
             if len(listings) > 1:
                 k = (li.listed_by, li.listed_partner, li.source)
@@ -1106,12 +1105,6 @@ class _Builder:
                 pending.append(f"{n} {DERIVED} {node('source', source)}{lg}")
         self.graph = g
         out += pending
-
-    def _slug(self, key: str) -> str:
-        got = self._slug_cache.get(key)
-        if got is None:
-            got = self._slug_cache[key] = iris.slug(key)
-        return got
 
     def emit_agreement(self, iri: str, members: list[Agreement], key: str | None) -> None:
         head = members[0]
