@@ -604,9 +604,21 @@ class _Builder:
             self.emit_document(d, doc_origins[id(d)])
             if len(quads) >= CHUNK:
                 drain()
+        # Agreements: every statement's subject is the agreement's IRI or one under it
+        # (<iri>/listing/..., <iri>/status-change/..., <iri>/signing/...), and agreement IRIs
+        # are distinct and contain no "/" after "agreement/": no statement of one block can
+        # equal one of another block or of any other kind of record. So each block is
+        # deduplicated on its own (a small set) instead of against every statement so far
+        # (issue 4 speed: ~0.1 s of the global dedupe for the Wikipedia list's 24,770 nodes).
+        drain()
+        lines = self.lines
         emit_agreement = self.emit_agreement
         for iri, members, key in groups:
+            start = len(quads)
             emit_agreement(iri, members, key)
+            block = quads[start:]
+            if len(set(block)) != len(block):
+                quads[start:] = dict.fromkeys(block)
             if len(members) > 1:
                 summary.merged_pairs += 1
                 listed_by = {li.listed_by for m in members for li in m.listings}
@@ -617,8 +629,13 @@ class _Builder:
                 listed_by = {li.listed_by for li in members[0].listings}
             if listed_by and len(listed_by) < 2:
                 summary.one_sided_pairs += 1
-            if len(quads) >= CHUNK:
-                drain()
+            if len(quads) >= CHUNK:  # _drain without the global set (see above)
+                lines += quads
+                quads.clear()
+                if self.sink is not None:
+                    self.sink(lines)
+        lines += quads
+        quads.clear()
         for act in activities:
             self.emit_activity(act, act_origins[id(act)])
             if len(quads) >= CHUNK:
