@@ -65,3 +65,55 @@ def test_a_failing_helper_falls_back_to_deriving_here(rows, monkeypatch):
     monkeypatch.setenv("TWINRDF_NO_FORK", "1")
     alone, _ = _resolve(rows)
     _same(failed, alone)
+
+
+def test_a_helper_that_never_answers_is_stopped_and_not_waited_for(rows, monkeypatch):
+    monkeypatch.setattr(resolve, "HELPER_MIN", 50)
+    monkeypatch.setattr(resolve, "HELPER_PATIENCE", 0.3)
+    pids: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    def hang(rfd: int, wfd: int) -> None:  # never answers (a deadlocked helper)
+        import time
+
+        while True:
+            time.sleep(60)
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(resolve._DeriveHelper, "_serve", staticmethod(hang))
+    stuck, _ = _resolve(rows[:600])
+    monkeypatch.setenv("TWINRDF_NO_FORK", "1")
+    alone, _ = _resolve(rows[:600])
+    _same(stuck, alone)
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pids[0], os.WNOHANG)  # killed and reaped
+
+
+def test_a_helper_that_stops_reading_is_given_up_without_blocking_the_parser(monkeypatch):
+    monkeypatch.setattr(resolve, "HELPER_PATIENCE", 0.2)
+
+    def hang(rfd: int, wfd: int) -> None:
+        import time
+
+        while True:
+            time.sleep(60)
+
+    monkeypatch.setattr(resolve._DeriveHelper, "_serve", staticmethod(hang))
+    helper = resolve._DeriveHelper()
+    assert helper.start()
+    pid = helper.pid
+    n = 0
+    while not helper.failed and n < 200_000:  # far more than its pipe holds
+        helper.add(f"{n:06d} " + "x" * 100, "Germany")
+        n += 1
+    assert helper.failed and n < 200_000
+    assert helper.results(n) is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

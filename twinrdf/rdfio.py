@@ -14,8 +14,10 @@ import contextlib
 import io
 import json
 import os
+import queue
 import signal
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -258,9 +260,6 @@ class _Tee(io.RawIOBase):
             o.flush()
             fds.append(o.fileno())
         if self._syncer is None:
-            import queue
-            import threading
-
             self._requests: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
             self._syncer = threading.Thread(target=self._sync_loop, daemon=True)
             self._syncer.start()

@@ -29,7 +29,9 @@ import contextlib
 import math
 import os
 import pickle
+import select
 import struct
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -115,6 +117,7 @@ def _derived(name: str, country: str | None) -> Derived:
 
 
 HELPER_MIN = 2000  # mentions before a helper process pays for its fork
+HELPER_PATIENCE = 60.0  # seconds (plus 0.1 ms per mention) to wait for the helper's answer
 _BATCH = 1024
 _LEN = struct.Struct("!I")
 
@@ -131,6 +134,7 @@ class _DeriveHelper:
         self.wfd = self.rfd = -1
         self.batch: list[tuple[str, str | None]] = []
         self.count = 0
+        self.failed = False
 
     @staticmethod
     def enabled() -> bool:
@@ -156,6 +160,7 @@ class _DeriveHelper:
             fcntl.fcntl(w1, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
         os.close(r1)
         os.close(w2)
+        os.set_blocking(w1, False)  # see _flush: a stuck helper must not stop the parser
         self.pid, self.wfd, self.rfd = pid, w1, r2
         return True
 
@@ -189,12 +194,18 @@ class _DeriveHelper:
     def _flush(self) -> None:
         if self.batch and self.wfd >= 0:
             data = pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL)
-            try:
-                os.write(self.wfd, _LEN.pack(len(data)))
-                view = memoryview(data)
-                while view:
+            view = memoryview(_LEN.pack(len(data)) + data)
+            while view:
+                try:
                     view = view[os.write(self.wfd, view):]
-            except OSError:  # the helper is gone: results() says so
+                except BlockingIOError:  # the helper is behind: wait for it, not forever
+                    if not select.select([], [self.wfd], [], HELPER_PATIENCE)[1]:
+                        self.failed = True
+                        break
+                except OSError:  # the helper is gone
+                    self.failed = True
+                    break
+            if self.failed:
                 os.close(self.wfd)
                 self.wfd = -1
             self.count += len(self.batch)
@@ -207,11 +218,22 @@ class _DeriveHelper:
             os.close(self.wfd)
             self.wfd = -1
         got = None
+        if self.failed:
+            self.stop()
+            return None
         try:
-            with os.fdopen(self.rfd, "rb") as src:
-                data = src.read()
-            self.rfd = -1
-            got = pickle.loads(data) if data else None
+            # a helper that never answers (say, a lock held by another thread at fork time)
+            # must not hang the conversion: past the deadline the resolver derives itself
+            deadline = time.monotonic() + HELPER_PATIENCE + expected * 1e-4
+            chunks = []
+            while (left := deadline - time.monotonic()) > 0:
+                if not select.select([self.rfd], [], [], left)[0]:
+                    break
+                chunk = os.read(self.rfd, 1 << 20)
+                if not chunk:  # the helper is done
+                    got = pickle.loads(b"".join(chunks)) if chunks else None
+                    break
+                chunks.append(chunk)
         except Exception:  # noqa: BLE001 - any failure means: derive here instead
             got = None
         finally:
