@@ -44,22 +44,6 @@ def table(tmp_path: Path) -> Path:
     return src
 
 
-@pytest.fixture
-def forks(monkeypatch) -> list[int]:
-    """Pids of the writer processes forked during the test (counted in the parent)."""
-    pids: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return pids
-
-
 def _gone(pids: list[int]) -> bool:
     """True when every pid has exited and been reaped (no orphan, no zombie)."""
     for pid in pids:

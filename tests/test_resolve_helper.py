@@ -35,18 +35,8 @@ def _same(a: resolve.Resolution, b: resolve.Resolution) -> None:
     assert a.keys == b.keys and a.localities == b.localities and a.review == b.review
 
 
-def test_the_helper_gives_the_resolution_of_the_resolver_alone(rows, monkeypatch):
+def test_the_helper_gives_the_resolution_of_the_resolver_alone(rows, monkeypatch, forks):
     monkeypatch.setattr(resolve, "HELPER_MIN", 50)
-    forks: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
     with_helper, r = _resolve(rows)
     assert len(forks) == 1 and r._helper is None
     with pytest.raises(ChildProcessError):
@@ -67,17 +57,10 @@ def test_a_failing_helper_falls_back_to_deriving_here(rows, monkeypatch):
     _same(failed, alone)
 
 
-def test_a_helper_that_never_answers_is_stopped_and_not_waited_for(rows, monkeypatch):
+def test_a_helper_that_never_answers_is_stopped_and_not_waited_for(rows, monkeypatch, forks):
     monkeypatch.setattr(resolve, "HELPER_MIN", 50)
     monkeypatch.setattr(resolve, "HELPER_PATIENCE", 0.3)
-    pids: list[int] = []
-    real = os.fork
-
-    def fork() -> int:
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
+    pids = forks
 
     def hang(rfd: int, wfd: int) -> None:  # never answers (a deadlocked helper)
         import time
@@ -85,7 +68,6 @@ def test_a_helper_that_never_answers_is_stopped_and_not_waited_for(rows, monkeyp
         while True:
             time.sleep(60)
 
-    monkeypatch.setattr(os, "fork", fork)
     monkeypatch.setattr(resolve._DeriveHelper, "_serve", staticmethod(hang))
     stuck, _ = _resolve(rows[:600])
     monkeypatch.setenv("TWINRDF_NO_FORK", "1")
