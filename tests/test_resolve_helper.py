@@ -51,10 +51,12 @@ def test_the_helper_gives_the_resolution_of_the_resolver_alone(rows, monkeypatch
 def test_a_failing_helper_falls_back_to_deriving_here(rows, monkeypatch):
     monkeypatch.setattr(resolve, "HELPER_MIN", 50)
     monkeypatch.setattr(resolve._DeriveHelper, "_serve", staticmethod(lambda rfd, wfd: os._exit(3)))
-    failed, _ = _resolve(rows)
+    failed, r = _resolve(rows)
+    assert r._helper is None  # given up on, not left running
     monkeypatch.setenv("TWINRDF_NO_FORK", "1")
     alone, _ = _resolve(rows)
     _same(failed, alone)
+    assert len(failed.localities) == len(alone.localities) > 1000
 
 
 def test_a_helper_that_never_answers_is_stopped_and_not_waited_for(rows, monkeypatch, forks):
