@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import json
 import re
@@ -36,9 +37,9 @@ from twinrdf.perf import paused_gc
 from twinrdf.records import Agreement, Listing, Origin, RecordSet, Reject, Source
 from twinrdf.resolve import Resolver
 
-FORMATS = {"csv": ",", "tsv": "\t", "psv": "|", "json": None, "jsonl": None}
+FORMATS = {"csv": ",", "tsv": "\t", "psv": "|", "json": None, "jsonl": None, "xlsx": None}
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".psv": "psv", ".txt": "csv", ".json": "json",
-              ".jsonl": "jsonl", ".ndjson": "jsonl"}
+              ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _QID = re.compile(r"^(?:https?://www\.wikidata\.org/(?:entity|wiki)/)?(Q[1-9]\d*)$")
 
 _FIELD = {
@@ -75,6 +76,7 @@ _TABLE = {
     "header": {"type": "boolean"},
     "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     "records": {"type": "string"},
+    "sheet": {"type": "string", "minLength": 1},
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -211,6 +213,10 @@ def _decode(raw: bytes, encoding: str | None, file: str) -> str:
 
 
 def _format_of(spec: dict[str, Any], file: str) -> str:
+    # a workbook is a workbook whatever the mapping says: one mapping serves the .xlsx and
+    # its CSV export alike
+    if EXTENSIONS.get(Path(file).suffix.lower()) == "xlsx":
+        return "xlsx"
     if spec.get("format"):
         return spec["format"]
     if spec.get("delimiter"):
@@ -229,8 +235,11 @@ def read_rows(path: str | Path, spec: dict[str, Any], label: str | None = None) 
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    text = _decode(raw, spec.get("encoding"), file)
     fmt = _format_of(spec, file)
+    if fmt == "xlsx":
+        yield from _xlsx_rows(raw, spec, file)
+        return
+    text = _decode(raw, spec.get("encoding"), file)
     if fmt == "json":
         yield from _json_rows(text, spec, file)
     elif fmt == "jsonl":
@@ -266,6 +275,72 @@ def _delimited_rows(text: str, delim: str, spec: dict[str, Any], file: str) -> I
             yield line, dict(zip(columns, row, strict=True))
     except csv.Error as exc:
         raise InputError(f"{file}: line {reader.line_num}: malformed {_fmt_name(delim)}: {exc}") from exc
+
+
+def _xlsx_rows(raw: bytes, spec: dict[str, Any], file: str) -> Iterator[tuple[int, dict]]:
+    """Rows of one sheet of an Excel workbook (openpyxl, read-only, cached values, not formulas);
+    the line is the sheet's row number, as the user sees it in Excel."""
+    import zipfile
+
+    import openpyxl
+
+    if not raw.strip():
+        raise InputError(f"{file}: the file is empty")
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputError(f"{file}: not an Excel workbook (.xlsx): {exc}") from exc
+    try:
+        sheet = spec.get("sheet")
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(f"{file}: no sheet {sheet!r} (sheets: {wb.sheetnames!r})")
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        columns: list[str] | None = spec.get("columns")
+        line = 0
+        if spec.get("header", True):
+            first = next(rows, None)
+            line = 1
+            if first is None or all(c is None for c in first):
+                raise InputError(f"{file}: sheet {ws.title!r} is empty")
+            head = [_cell(c).strip() for c in first]
+            while head and not head[-1]:
+                head.pop()
+            columns = columns if columns and len(columns) == len(head) else head
+        assert columns is not None
+        _check_columns(columns, spec, file, "", ",")
+        n = len(columns)
+        for values in rows:
+            line += 1
+            cells = [_cell(c) for c in values]
+            while len(cells) > n and not cells[-1].strip():
+                cells.pop()
+            if not any(c.strip() for c in cells):
+                yield line, {"__blank__": True}
+                continue
+            if len(cells) > n:
+                yield line, {"__width__": len(cells), "__expected__": n}
+                continue
+            cells += [""] * (n - len(cells))
+            yield line, dict(zip(columns, cells, strict=True))
+    finally:
+        wb.close()
+
+
+def _cell(v: Any) -> str:
+    """A cell as the text a CSV export would hold: whole numbers without '.0' (years, ids),
+    dates as ISO 8601 (a midnight datetime as a date), booleans as true/false."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime.datetime):
+        return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
+    if isinstance(v, datetime.date | datetime.time):
+        return v.isoformat()
+    return str(v)
 
 
 def _fmt_name(delim: str) -> str:
