@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import pyoxigraph as ox
 import pytest
@@ -119,6 +120,9 @@ def test_dump_round_trips_atomically(tmp_path):
     assert dump_store(store, tmp_path / "dump.ttl") == 3
     assert len(list(ox.parse(path=str(tmp_path / "dump.ttl")))) == 3
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["dump.nq.gz"]  # no temp files left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "dump.ttl").stat().st_mode & 0o777 == 0o666 & ~umask  # a new file's mode, not 0600
     with pytest.raises(StoreError):
         dump_store(store, tmp_path / "dump.csv")
 

@@ -3,8 +3,6 @@ documentation cannot drift from the code. Regenerate with ``scripts/generate-cli
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -61,13 +59,8 @@ def write_cli_reference(path: Path) -> bool:
     text = cli_reference()
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from twinrdf.rdfio import atomic_text
+
+    with atomic_text(path) as f:
+        f.write(text)
     return True

@@ -19,7 +19,6 @@ import html
 import importlib.util
 import json
 import logging
-import os
 import re
 import sys
 import tempfile
@@ -321,15 +320,10 @@ def concepts_html(g: Graph) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # published files: readable by the web server, not only by us
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from twinrdf.rdfio import atomic_text
+
+    with atomic_text(path) as f:
+        f.write(text)
 
 
 def build_docs(outdir: Path) -> list[Path]:

@@ -72,21 +72,31 @@ def choose_format(path: Path, fmt: str | None = None) -> Format:
     raise FormatError(f"cannot tell the format of {path} from its extension ({known}); give --format")
 
 
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A temporary file in the target's folder (so the final rename stays on one file system)."""
+    directory = target.parent if str(target.parent) else Path(".")
+    return tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+
+
+def _put_in_place(tmp: str, target: Path) -> None:
+    """Give the synced temporary file the mode a new file would get, then rename it over the target."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, target)
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path | str) -> Iterator[IO[bytes]]:
     """A binary file that appears at ``path`` only once completely written and synced."""
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+    fd, tmp = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
+        _put_in_place(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -371,8 +381,7 @@ class OutputStream:
         fds: list[int] = []
         try:
             for target, _fmt in targets:
-                directory = target.parent if str(target.parent) else Path(".")
-                fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+                fd, tmp = _temp_beside(target)
                 fds.append(fd)
                 w.tmps.append(tmp)
             rfd, w.wfd = os.pipe()
@@ -480,12 +489,9 @@ class OutputStream:
         if errors:
             self.abort()
             raise WriteError("; ".join(errors))
-        umask = os.umask(0)
-        os.umask(umask)
         for w in self.writers:
             for (target, _), tmp in zip(w.targets, w.tmps, strict=True):
-                os.chmod(tmp, 0o666 & ~umask)
-                os.replace(tmp, target)
+                _put_in_place(tmp, target)
             w.tmps.clear()
         self.closed = True
         return [len(result.lines)] * len(self.targets)

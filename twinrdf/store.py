@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import os
 import sys
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -488,18 +487,14 @@ def dump_store(store: TripleStore, output: str | os.PathLike[str], *, graph: str
             yield q if fmt.supports_datasets else q.triple
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if gz:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
-                    ox.serialize(items(), zipped, fmt)
-            else:
-                ox.serialize(items(), raw, fmt)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from twinrdf.rdfio import atomic_writer
+
+    with atomic_writer(out) as raw:  # synced, renamed into place, with a new file's usual mode
+        if gz:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
+                ox.serialize(items(), zipped, fmt)
+        else:
+            ox.serialize(items(), raw, fmt)
     return count
 
 

@@ -11,9 +11,7 @@ fails when one has drifted.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,15 +367,10 @@ def stale_artifacts() -> list[Path]:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # a source file like any other (mkstemp creates it 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from twinrdf.rdfio import atomic_text
+
+    with atomic_text(path) as f:  # no newline translation: "\n" on every platform
+        f.write(text)
 
 
 def write_artifacts() -> list[Path]:
