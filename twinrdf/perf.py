@@ -9,8 +9,15 @@ objects have no reference cycles worth collecting, so the collector is paused me
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+def fork_enabled() -> bool:
+    """Whether converters may fork helper processes (the writer, the resolution helper):
+    where ``os.fork`` exists and ``TWINRDF_NO_FORK`` is unset or 0 (one process, same output)."""
+    return hasattr(os, "fork") and os.environ.get("TWINRDF_NO_FORK", "") in ("", "0")
 
 
 @contextmanager

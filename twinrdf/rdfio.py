@@ -28,6 +28,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from twinrdf.build import PREFIXES, BuildResult, term_to_rdflib
+from twinrdf.perf import fork_enabled
 
 
 @dataclass(frozen=True)
@@ -226,10 +227,6 @@ PIPE_BYTES = 1 << 20
 SYNC_EVERY = 8 << 20  # bytes of statements between two writebacks in a writer process
 
 
-def _fork_enabled() -> bool:
-    return hasattr(os, "fork") and os.environ.get("TWINRDF_NO_FORK", "") in ("", "0")
-
-
 COPIED = frozenset({"ntriples", "nquads"})  # the statement text as it is
 
 
@@ -353,7 +350,7 @@ class OutputStream:
         self.writers: list[_Writer] = []
         self.sent = 0  # statements (lines of the build) sent so far
         self.closed = False
-        self.forked = _fork_enabled() and all(f.name in STREAMED for _, f in self.targets)
+        self.forked = fork_enabled() and all(f.name in STREAMED for _, f in self.targets)
 
     # -- lifecycle
     def __enter__(self) -> OutputStream:

@@ -40,6 +40,7 @@ from rapidfuzz import fuzz, process
 
 from twinrdf.countries import CountryMatch, normalise_country
 from twinrdf.names import clean_name, fold, is_kind_qualifier, slug, split_qualifier
+from twinrdf.perf import fork_enabled
 from twinrdf.records import Locality, Name, Origin, ReviewItem
 
 DEFAULT_TOLERANCE_KM = 10.0
@@ -133,12 +134,7 @@ class _DeriveHelper:
         self.pid = 0
         self.wfd = self.rfd = -1
         self.batch: list[tuple[str, str | None]] = []
-        self.count = 0
         self.failed = False
-
-    @staticmethod
-    def enabled() -> bool:
-        return hasattr(os, "fork") and os.environ.get("TWINRDF_NO_FORK", "") in ("", "0")
 
     def start(self) -> bool:
         try:
@@ -208,7 +204,6 @@ class _DeriveHelper:
             if self.failed:
                 os.close(self.wfd)
                 self.wfd = -1
-            self.count += len(self.batch)
         self.batch = []
 
     def results(self, expected: int) -> list[Derived] | None:
@@ -315,18 +310,7 @@ class Resolver:
         locality but are no evidence of identity."""
         cleaned = _clean(name) if name else ""
         country = country.strip() if country and country.strip() else None
-        sig = (cleaned, country, lat, lon, wikidata, geonames, lang)
-        mid = self._seen.get(sig)
-        if mid is None:
-            mid = len(self._mentions)
-            self._seen[sig] = mid
-            self._mentions.append(_Mention(cleaned, country, lat, lon, wikidata, geonames, lang, origin))
-            if self._helper is not None:
-                self._helper.add(cleaned, country)
-            elif mid >= HELPER_MIN and not self._helper_tried:
-                self._start_helper()
-        else:
-            self._mentions[mid].count += 1
+        mid = self._register((cleaned, country, lat, lon, wikidata, geonames, lang), origin)
         if aliases or description:
             m = self._mentions[mid]
             for a in aliases or ():
@@ -339,13 +323,17 @@ class Resolver:
     def add_name(self, name: str, country: str | None, lang: str | None, origin: Origin | None) -> int:
         """:meth:`add` for a mention made of a non-empty stripped name and an optional stripped,
         non-empty country only (issue 4 speed: the common row of a scraped list)."""
-        sig = (_clean(name), country, None, None, None, None, lang)
+        return self._register((_clean(name), country, None, None, None, None, lang), origin)
+
+    def _register(self, sig: tuple, origin: Origin | None) -> int:
+        """The id of the mention with these fields (name, country, lat, lon, wikidata,
+        geonames, lang): a new one (its derivations sent to the helper), or a repeat counted."""
         mid = self._seen.get(sig)
         if mid is None:
             mid = self._seen[sig] = len(self._mentions)
-            self._mentions.append(_Mention(sig[0], country, None, None, None, None, lang, origin))
+            self._mentions.append(_Mention(*sig, origin))
             if self._helper is not None:
-                self._helper.add(sig[0], country)
+                self._helper.add(sig[0], sig[1])
             elif mid >= HELPER_MIN and not self._helper_tried:
                 self._start_helper()
         else:
@@ -355,7 +343,7 @@ class Resolver:
     def _start_helper(self) -> None:
         """Past HELPER_MIN mentions, hand the derivations to a helper process (_DeriveHelper)."""
         self._helper_tried = True
-        if not _DeriveHelper.enabled():
+        if not fork_enabled():
             return
         helper = _DeriveHelper()
         if helper.start():
