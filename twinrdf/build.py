@@ -857,21 +857,10 @@ class _Builder:
         for a in agreements:
             by_set[frozenset(a.partners)].append(a)
         nodes: dict[str, tuple[list[Agreement], str | None]] = {}
-        prefix = f"{self.base}{iris.SEGMENTS['agreement']}/"
-        slug = iris.slug
         for ps, members in by_set.items():
             if len(members) == 1:  # the common case, as the general rule below would do it
                 a = members[0]
-                if a.key is None and len(ps) == 2:  # iris.agreement_iri for two partners, inlined
-                    k1, k2 = ps
-                    if k2 < k1:
-                        k1, k2 = k2, k1
-                    p1, p2 = slug(k1), slug(k2)
-                    iri = f"{prefix}{p1}--{p2}"
-                    if "--" in p1 or "--" in p2:
-                        iri = f"{iri}-{iris.short_hash(chr(31).join((k1, k2)))}"
-                else:
-                    iri = iris.agreement_iri(self.base, a.key, ps)
+                iri = iris.agreement_iri(self.base, a.key, ps)
                 if a.key is None and iri in nodes:
                     iri = iri + "-" + iris.short_hash("keyless")
                 nodes[iri] = (members, a.key)

@@ -67,7 +67,11 @@ def slug(key: str) -> str:
 
 def partner_set_slug(partner_keys: Iterable[str]) -> str:
     """Slug for an agreement known only by its partners: order-free, so A-B and B-A coincide."""
-    keys = sorted(set(partner_keys))
+    if isinstance(partner_keys, frozenset | set | tuple | list) and len(partner_keys) == 2:
+        k1, k2 = partner_keys  # the usual pair, without building and sorting a set
+        keys = [k1, k2] if k1 < k2 else [k2, k1] if k2 < k1 else [k1]
+    else:
+        keys = sorted(set(partner_keys))
     parts = [slug(k) for k in keys]
     joined = "--".join(parts)
     if any("--" in p for p in parts):  # the joint would be ambiguous: disambiguate by the exact keys
