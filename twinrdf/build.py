@@ -367,6 +367,15 @@ def _order(origin: Origin | None, index: int) -> tuple:
     return (0, origin.file, origin.line, index) if origin else (1, "", 0, index)
 
 
+def _listing_node(agreement_iri: str, listed_by: str, listed_partner: str, source: str | None) -> str:
+    """The IRI (N-Triples form) of one side's listing of an agreement, from the keys involved."""
+    slug = iris.slug
+    tail = f"{slug(listed_by)}--{slug(listed_partner)}"
+    if source:
+        tail += f"--{slug(source)}"
+    return f"<{agreement_iri}/listing/{tail}>"
+
+
 def _indexed_order(p: tuple[int, Any]) -> tuple:
     """:func:`_order` of an (index, record) pair, in one call."""
     o = p[1].origin
@@ -1089,7 +1098,6 @@ class _Builder:
             return
         pending: list[str] = []
         seen: set[tuple] = set()
-        slug = iris.slug  # lru-cached in C: cheaper than a method with its own dict
         for li in listings:
             if len(listings) > 1:
                 k = (li.listed_by, li.listed_partner, li.source)
@@ -1100,8 +1108,7 @@ class _Builder:
                 self.set_graph(li.origin or origin)
             lg = self.graph if per_source else ""
             by_key, partner_key, source = li.listed_by, li.listed_partner, li.source
-            n = (f"<{iri}/listing/{slug(by_key)}--{slug(partner_key)}--{slug(source)}>" if source
-                 else f"<{iri}/listing/{slug(by_key)}--{slug(partner_key)}>")
+            n = _listing_node(iri, by_key, partner_key, source)
             out.append(f"{s} {T_LISTING} {n}{lg}")
             by = locs.get(by_key) or node("locality", by_key)
             partner = locs.get(partner_key) or node("locality", partner_key)
@@ -1225,10 +1232,7 @@ class _Builder:
                     continue
                 seen.add(k)
                 self.set_graph(li.origin or m.origin)
-                tail = f"{iris.slug(li.listed_by)}--{iris.slug(li.listed_partner)}"
-                if li.source:
-                    tail += f"--{iris.slug(li.source)}"
-                node = _N(f"{iri}/listing/{tail}")
+                node = _listing_node(iri, li.listed_by, li.listed_partner, li.source)
                 self.emit(s, T.listing, node)
                 self.sub(node, TYPE, T.Listing)
                 self.sub(node, T.listedBy, self.node("locality", li.listed_by))
